@@ -1,0 +1,358 @@
+"""Load landing files into the raw layer: each file once, bad rows quarantined, never lost.
+
+A file is the unit of loading. Its rows, its rejects and its load-log entry are written in
+one transaction, so a crash leaves either the whole file loaded or none of it. Files are
+recognised by name and SHA-256: an unchanged file is skipped, a file whose content changed
+under a known name is reported and not loaded (a silent second load would double its rows),
+and content already loaded under another name is skipped as a duplicate.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.contracts import SQL_TYPES, CsvSource, Field, JsonLinesSource
+
+Source = CsvSource | JsonLinesSource
+
+#: Longest value quoted back in a reject reason; the whole record is kept in ``raw_record``.
+_MAX_QUOTED_VALUE = 80
+
+
+class MissingColumnsError(ValueError):
+    """A CSV file lacks columns its contract requires."""
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one landing file in one run."""
+
+    file_name: str
+    status: str  # loaded | unchanged | changed | duplicate | failed
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    message: str | None = None
+
+
+@dataclass
+class SourceLoadReport:
+    """Everything one extract run did for one source, for metadata and the run summary."""
+
+    source: str
+    files: list[FileOutcome] = field(default_factory=list)
+    extra_columns: dict[str, list[str]] = field(default_factory=dict)
+
+    def _with_status(self, status: str) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == status]
+
+    @property
+    def loaded(self) -> list[FileOutcome]:
+        return self._with_status("loaded")
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return self._with_status("failed")
+
+    @property
+    def changed(self) -> list[FileOutcome]:
+        return self._with_status("changed")
+
+    @property
+    def duplicates(self) -> list[FileOutcome]:
+        return self._with_status("duplicate")
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+
+def file_fingerprint(path: Path) -> tuple[str, bool]:
+    """SHA-256 of the file and whether it is valid UTF-8, in one pass over its bytes."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    is_utf8 = True
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            if is_utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    is_utf8 = False
+    if is_utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            is_utf8 = False
+    return digest.hexdigest(), is_utf8
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _quoted_value(expression: str) -> str:
+    """SQL for a value quoted back in a reason, cut to a readable length."""
+    return f"left({expression}, {_MAX_QUOTED_VALUE})"
+
+
+def _field_problem(field_def: Field, expression: str) -> str | None:
+    """SQL yielding ``{field, reason}`` when the value breaks its contract, else null."""
+    value = f"nullif(trim({expression}), '')"
+    checks = []
+    if field_def.required_value:
+        checks.append((f"{value} is null", _sql_string(f"required value {field_def.name} is empty")))
+    if field_def.type != "string":
+        sql_type = SQL_TYPES[field_def.type]
+        reason = _sql_string(f"{field_def.name} is not a valid {field_def.type}: ")
+        checks.append(
+            (f"{value} is not null and try_cast({value} as {sql_type}) is null", f"{reason} || {_quoted_value(value)}")
+        )
+    if not checks:
+        return None
+    whens = " ".join(f"when {condition} then {{'field': {_sql_string(field_def.name)}, 'reason': {reason}}}" for condition, reason in checks)
+    return f"case {whens} end"
+
+
+def _problems_list(problems: list[str]) -> str:
+    items = ", ".join(problems) if problems else ""
+    return f"list_filter([{items}]::struct(field varchar, reason varchar)[], lambda p: p is not null)"
+
+
+class SourceLoader:
+    """Loads every new file of one source from a landing directory into its raw table."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path):
+        self.conn = conn
+        self.source = source
+        self.folder = landing_dir / source.folder
+
+    def run(self) -> SourceLoadReport:
+        report = SourceLoadReport(source=self.source.name)
+        files = sorted(self.folder.glob(self.source.pattern)) if self.folder.is_dir() else []
+        for path in files:
+            report.files.append(self._load_file(path, report))
+        return report
+
+    # -- file-level decisions -------------------------------------------------------------
+
+    def _load_file(self, path: Path, report: SourceLoadReport) -> FileOutcome:
+        checksum, is_utf8 = file_fingerprint(path)
+        known = self.conn.execute(
+            """select file_name, checksum, status from raw.load_log
+               where source = ? and status in ('loaded', 'changed', 'duplicate')""",
+            [self.source.name],
+        ).fetchall()
+        loaded_same_name = [c for name, c, status in known if name == path.name and status == "loaded"]
+        if loaded_same_name:
+            if checksum in loaded_same_name:
+                return FileOutcome(path.name, "unchanged")
+            message = (
+                f"{path}: content changed since it was loaded (checksum {checksum[:12]}); not loaded again. "
+                "Give a new export a new file name."
+            )
+            if (path.name, checksum, "changed") not in known:
+                self._log(path, checksum, "changed", 0, 0, message, _now(), str(uuid.uuid4()))
+            return FileOutcome(path.name, "changed", message=message)
+        same_content = [name for name, c, status in known if c == checksum and status == "loaded"]
+        if same_content:
+            message = f"{path}: same content as {same_content[0]}, already loaded; skipped"
+            if (path.name, checksum, "duplicate") not in known:
+                self._log(path, checksum, "duplicate", 0, 0, message, _now(), str(uuid.uuid4()))
+            return FileOutcome(path.name, "duplicate", message=message)
+        return self._load_new_file(path, checksum, is_utf8, report)
+
+    def _load_new_file(self, path: Path, checksum: str, is_utf8: bool, report: SourceLoadReport) -> FileOutcome:
+        load_id = str(uuid.uuid4())
+        started_at = _now()
+        self.conn.execute("begin transaction")
+        try:
+            if isinstance(self.source, CsvSource):
+                extra = self._stage_csv(path)
+                if extra:
+                    report.extra_columns[path.name] = extra
+            else:
+                self._stage_json_lines(path, is_utf8)
+            loaded, rejected = self._write_staged(path, load_id)
+            self._log(path, checksum, "loaded", loaded, rejected, None, started_at, load_id)
+            self.conn.execute("commit")
+        except MissingColumnsError as error:
+            self.conn.execute("rollback")
+            self._log(path, checksum, "failed", 0, 0, str(error), started_at, load_id)
+            return FileOutcome(path.name, "failed", message=str(error))
+        except BaseException:
+            self.conn.execute("rollback")
+            raise
+        return FileOutcome(path.name, "loaded", loaded, rejected)
+
+    def _log(self, path: Path, checksum: str, status: str, loaded: int, rejected: int,
+             message: str | None, started_at: datetime, load_id: str) -> None:
+        self.conn.execute(
+            "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [load_id, self.source.name, path.name, str(path), checksum, path.stat().st_size, status,
+             loaded, rejected, message, started_at, _now()],
+        )
+
+    # -- staging a file into temp tables _accepted(record..., _line) and _rejected ----------
+
+    def _stage_csv(self, path: Path) -> list[str]:
+        """Parse a CSV into ``_parsed`` and its rejects; returns columns the contract does not know."""
+        source = self.source
+        assert isinstance(source, CsvSource)
+        self._reset_temp_tables()
+        if path.stat().st_size == 0:
+            self.conn.execute("create temp table _parsed (_line bigint, _problems struct(field varchar, reason varchar)[], _record varchar)")
+            return []
+        reader = (
+            f"read_csv({_sql_string(str(path))}, all_varchar = true, header = true, delim = ',', quote = '\"', "
+            "escape = '\"', store_rejects = true, rejects_table = '_csv_errors', rejects_scan = '_csv_scans')"
+        )
+        header = [row[0] for row in self.conn.execute(f"describe select * from {reader}").fetchall()]
+        by_name = {h.strip().lower(): h for h in header}
+        missing = [c for c in source.required_columns if c not in by_name]
+        if missing:
+            raise MissingColumnsError(f"{path}: missing required column(s) {', '.join(missing)}")
+        self.conn.execute(f"create temp table _landed as select row_number() over () - 1 as _rid, * from {reader}")
+        # DuckDB numbers rejected records by line (header = 1); accepted rows come back in
+        # file order, so the k-th accepted row sits on the k-th line no reject claimed.
+        self.conn.execute(
+            """create temp table _lines as
+               with rejected as (select distinct line from _csv_errors),
+                    all_lines as (select range as line from range(2, 2 + (select count(*) from _landed) + (select count(*) from rejected)))
+               select row_number() over (order by line) - 1 as rid, line
+               from all_lines where line not in (select line from rejected)"""
+        )
+        columns = [
+            f'l."{by_name[f.name]}"' if f.name in by_name else "null::varchar" for f in source.fields
+        ]
+        problems = [_field_problem(f, col) for f, col in zip(source.fields, columns)]
+        record = "to_json(struct_pack(" + ", ".join(f"{f.name} := {c}" for f, c in zip(source.fields, columns)) + "))::varchar"
+        select_columns = ", ".join(f"{c} as {f.name}" for f, c in zip(source.fields, columns))
+        self.conn.execute(
+            f"""create temp table _parsed as
+                select {select_columns}, n.line as _line,
+                       {_problems_list([p for p in problems if p])} as _problems,
+                       {record} as _record
+                from _landed l join _lines n on n.rid = l._rid"""
+        )
+        self.conn.execute(
+            """create temp table _structural as
+               select line, column_name as field, error_type || ': ' || error_message as reason, csv_line as record
+               from _csv_errors"""
+        )
+        known = set(source.column_names)
+        return [h for h in header if h.strip().lower() not in known]
+
+    def _stage_json_lines(self, path: Path, is_utf8: bool) -> None:
+        """Split an NDJSON file into numbered lines and check each against the contract."""
+        source = self.source
+        assert isinstance(source, JsonLinesSource)
+        self._reset_temp_tables()
+        self.conn.execute("create temp table _structural (line bigint, field varchar, reason varchar, record varchar)")
+        if is_utf8:
+            self.conn.execute(
+                f"""create temp table _text_lines as
+                    select generate_subscripts(parts, 1) as _line, unnest(parts) as line
+                    from (select string_split(content, chr(10)) as parts from read_text({_sql_string(str(path))}))"""
+            )
+        else:
+            self._stage_lines_with_bad_bytes(path)
+        # DuckDB evaluates every CASE branch, so JSON functions only ever see valid objects.
+        self.conn.execute(
+            """create temp table _json_lines as
+               select _line, rtrim(line, chr(13)) as line,
+                      case when json_valid(rtrim(line, chr(13))) then json_type(rtrim(line, chr(13))) end as json_kind
+               from _text_lines where trim(line) <> ''"""
+        )
+        self.conn.execute("alter table _json_lines add column doc json")
+        self.conn.execute("update _json_lines set doc = line where json_kind = 'OBJECT'")
+        get = lambda key: f"json_extract_string(doc, '$.{key}')"  # noqa: E731
+        type_list = ", ".join(_sql_string(t) for t in source.event_types)
+        identity = " or ".join(f"nullif(trim({get(k)}), '') is not null" for k in source.identity_keys)
+        problems = [
+            "case when json_kind is null then {'field': null, 'reason': 'not valid JSON'} "
+            "when json_kind <> 'OBJECT' then {'field': null, 'reason': 'not a JSON object'} end",
+            f"case when nullif(trim({get('type')}), '') not in ({type_list}) "
+            f"then {{'field': 'type', 'reason': 'unknown event type: ' || {_quoted_value(get('type'))}}} end",
+            f"case when doc is not null and not ({identity}) "
+            "then {'field': 'anonymousId', 'reason': 'neither anonymousId nor userId is set'} end",
+        ]
+        problems += [
+            f"case when doc is not null then ({_field_problem(f, get(f.name))}) end"
+            for f in source.fields
+            if _field_problem(f, get(f.name))
+        ]
+        self.conn.execute(
+            f"""create temp table _parsed as
+                select doc as payload, _line, {_problems_list(problems)} as _problems, line as _record
+                from _json_lines"""
+        )
+
+    def _stage_lines_with_bad_bytes(self, path: Path) -> None:
+        """Fallback for a file that is not valid UTF-8: quarantine the bad lines, keep the rest."""
+        good: list[tuple[int, str]] = []
+        for number, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
+            try:
+                good.append((number, raw.decode("utf-8")))
+            except UnicodeDecodeError as error:
+                self.conn.execute(
+                    "insert into _structural values (?, null, ?, ?)",
+                    [number, f"not valid UTF-8 ({error.reason} at byte {error.start})", raw.decode("utf-8", "replace")],
+                )
+        self.conn.execute("create temp table _text_lines (_line bigint, line varchar)")
+        self.conn.executemany("insert into _text_lines values (?, ?)", good)
+
+    def _write_staged(self, path: Path, load_id: str) -> tuple[int, int]:
+        """Move staged rows to the raw table and rejects to ``raw.rejects``; return the counts."""
+        source = self.source
+        data_columns = source.column_names if isinstance(source, CsvSource) else ["payload"]
+        column_list = ", ".join(data_columns)
+        file_name = _sql_string(path.name)
+        self.conn.execute(
+            f"""insert into {source.raw_table} ({column_list}, _source_file, _source_line, _load_id, _loaded_at)
+                select {column_list}, {file_name}, _line, ?, now() from _parsed where len(_problems) = 0
+                order by _line""",
+            [load_id],
+        )
+        self.conn.execute(
+            f"""insert into raw.rejects
+                select ?, ?, {file_name}, line, field, reason, record, now() from (
+                    select _line as line,
+                           nullif(array_to_string(list_transform(_problems, lambda p: p.field), ', '), '') as field,
+                           array_to_string(list_transform(_problems, lambda p: p.reason), '; ') as reason,
+                           _record as record
+                    from _parsed where len(_problems) > 0
+                    union all
+                    select line, field, reason, record from _structural
+                ) order by line""",
+            [load_id, source.name],
+        )
+        loaded = self.conn.execute("select count(*) from _parsed where len(_problems) = 0").fetchone()[0]
+        rejected = self.conn.execute(
+            "select (select count(*) from _parsed where len(_problems) > 0) + (select count(distinct line) from _structural)"
+        ).fetchone()[0]
+        return loaded, rejected
+
+    def _reset_temp_tables(self) -> None:
+        for table in ("_landed", "_lines", "_parsed", "_structural", "_text_lines", "_json_lines", "_csv_errors", "_csv_scans"):
+            self.conn.execute(f"drop table if exists temp.{table}")
+
+
+def load_source(conn: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path) -> SourceLoadReport:
+    """Load every new file of ``source`` found under ``landing_dir``."""
+    return SourceLoader(conn, source, landing_dir).run()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

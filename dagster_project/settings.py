@@ -1,0 +1,40 @@
+"""Where things live, read from environment variables with defaults that work from a clone.
+
+Every path the platform touches is resolved here so that the CLI, the Dagster definitions
+and the tests agree. Relative paths in variables are taken relative to the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+SAMPLE_LANDING_DIR = PROJECT_ROOT / "seeds" / "landing"
+
+
+def _path_from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Run-time configuration of one deployment."""
+
+    landing_dir: Path
+    warehouse_path: Path
+    duckdb_memory_limit: str
+    duckdb_threads: int | None
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        threads = os.environ.get("CDP_DUCKDB_THREADS", "").strip()
+        return cls(
+            landing_dir=_path_from_env("CDP_LANDING_DIR", SAMPLE_LANDING_DIR),
+            warehouse_path=_path_from_env("CDP_WAREHOUSE", PROJECT_ROOT / "warehouse" / "cdp.duckdb"),
+            duckdb_memory_limit=os.environ.get("CDP_DUCKDB_MEMORY_LIMIT", "8GB"),
+            duckdb_threads=int(threads) if threads else None,
+        )

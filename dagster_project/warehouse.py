@@ -1,0 +1,79 @@
+"""Connections to the DuckDB warehouse and the raw-layer tables the extract writes.
+
+DuckDB allows one writing process per file, so every writer opens the file for the shortest
+time it needs and closes it again (the dbt step that follows opens it in its own process).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.contracts import ALL_SOURCES, CsvSource
+
+#: Columns every raw table carries besides the contract's own.
+LINEAGE_COLUMNS = {
+    "_source_file": "varchar",
+    "_source_line": "bigint",
+    "_load_id": "varchar",
+    "_loaded_at": "timestamptz",
+}
+
+_RAW_DDL = [
+    "create schema if not exists raw",
+    """create table if not exists raw.load_log (
+        load_id varchar primary key,
+        source varchar not null,
+        file_name varchar not null,
+        file_path varchar not null,
+        checksum varchar not null,
+        size_bytes bigint not null,
+        status varchar not null,       -- loaded | failed | changed | duplicate
+        rows_loaded bigint not null,
+        rows_rejected bigint not null,
+        message varchar,
+        started_at timestamptz not null,
+        finished_at timestamptz not null
+    )""",
+    """create table if not exists raw.rejects (
+        load_id varchar not null,
+        source varchar not null,
+        file_name varchar not null,
+        line bigint,
+        field varchar,
+        reason varchar not null,
+        raw_record varchar,
+        rejected_at timestamptz not null
+    )""",
+]
+
+
+def raw_table_ddl(source) -> str:
+    """``create table`` for a source's raw table: contract columns as landed, plus lineage."""
+    if isinstance(source, CsvSource):
+        columns = {name: "varchar" for name in source.column_names}
+    else:
+        columns = {"payload": "json"}
+    columns |= LINEAGE_COLUMNS
+    body = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
+    return f"create table if not exists {source.raw_table} (\n    {body}\n)"
+
+
+@contextmanager
+def connect(path: Path, memory_limit: str = "8GB", threads: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse for writing, with the raw layer in place, and always close it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path))
+    try:
+        conn.execute("set TimeZone = 'UTC'")
+        conn.execute(f"set memory_limit = '{memory_limit}'")
+        if threads:
+            conn.execute(f"set threads = {int(threads)}")
+        for statement in [*_RAW_DDL, *(raw_table_ddl(s) for s in ALL_SOURCES)]:
+            conn.execute(statement)
+        yield conn
+    finally:
+        conn.close()
