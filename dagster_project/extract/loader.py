@@ -211,19 +211,28 @@ class SourceLoader:
         source = self.source
         assert isinstance(source, CsvSource)
         self._reset_temp_tables()
-        if path.stat().st_size == 0:
-            self.conn.execute("create temp table _parsed (_line bigint, _problems struct(field varchar, reason varchar)[], _record varchar)")
-            return []
         reader = (
             f"read_csv({_sql_string(str(path))}, all_varchar = true, header = true, delim = ',', quote = '\"', "
             "escape = '\"', store_rejects = true, rejects_table = '_csv_errors', rejects_scan = '_csv_scans')"
         )
-        header = [row[0] for row in self.conn.execute(f"describe select * from {reader}").fetchall()]
+        if path.stat().st_size == 0:  # nothing to read, not even a header: an empty export
+            header = source.column_names
+            self.conn.execute(
+                "create temp table _landed as select 0::bigint as _rid, "
+                + ", ".join(f"null::varchar as {c}" for c in header) + " where false"
+            )
+            self.conn.execute(
+                "create temp table _csv_errors (line bigint, column_name varchar, error_type varchar, "
+                "error_message varchar, csv_line varchar)"
+            )
+        else:
+            header = [row[0] for row in self.conn.execute(f"describe select * from {reader}").fetchall()]
         by_name = {h.strip().lower(): h for h in header}
         missing = [c for c in source.required_columns if c not in by_name]
         if missing:
             raise MissingColumnsError(f"{path}: missing required column(s) {', '.join(missing)}")
-        self.conn.execute(f"create temp table _landed as select row_number() over () - 1 as _rid, * from {reader}")
+        if path.stat().st_size:
+            self.conn.execute(f"create temp table _landed as select row_number() over () - 1 as _rid, * from {reader}")
         # DuckDB numbers rejected records by line (header = 1); accepted rows come back in
         # file order, so the k-th accepted row sits on the k-th line no reject claimed.
         self.conn.execute(
