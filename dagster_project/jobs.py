@@ -1,0 +1,27 @@
+"""The pipeline job and its nightly schedule."""
+
+from __future__ import annotations
+
+import os
+
+from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
+
+cdp_pipeline_job = define_asset_job(
+    name="cdp_pipeline",
+    selection=AssetSelection.all(),
+    description="Extract every source, then build and test every dbt model.",
+)
+
+cdp_nightly_schedule = ScheduleDefinition(
+    name="cdp_nightly",
+    job=cdp_pipeline_job,
+    cron_schedule=os.environ.get("CDP_SCHEDULE_CRON", "0 2 * * *"),
+    execution_timezone=os.environ.get("CDP_SCHEDULE_TIMEZONE", "UTC"),
+    # On by default so `make dev` (webserver + daemon) runs it; CDP_SCHEDULE_ENABLED=false turns it off.
+    default_status=(
+        DefaultScheduleStatus.STOPPED
+        if os.environ.get("CDP_SCHEDULE_ENABLED", "true").lower() in {"0", "false", "no"}
+        else DefaultScheduleStatus.RUNNING
+    ),
+    description="The nightly run of the whole pipeline.",
+)

@@ -1,0 +1,46 @@
+"""Dagster resources: the warehouse every asset reads and writes, configured from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+import sys
+from pathlib import Path
+
+import duckdb
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource
+
+from dagster_project import warehouse
+from dagster_project.assets.dbt_project import cdp_dbt_project
+from dagster_project.settings import Settings
+
+
+class WarehouseResource(ConfigurableResource):
+    """The DuckDB warehouse file and the landing directory the extract reads from.
+
+    Defaults come from ``CDP_WAREHOUSE`` and ``CDP_LANDING_DIR`` (see ``settings.py``), so the
+    UI, the CLI and the nightly schedule all use the same paths unless a run overrides them.
+    """
+
+    warehouse_path: str
+    landing_dir: str
+    memory_limit: str = "8GB"
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with warehouse.connect(Path(self.warehouse_path), self.memory_limit) as conn:
+            yield conn
+
+
+def build_resources(settings: Settings | None = None) -> dict[str, object]:
+    settings = settings or Settings.from_env()
+    return {
+        "warehouse": WarehouseResource(
+            warehouse_path=str(settings.warehouse_path),
+            landing_dir=str(settings.landing_dir),
+            memory_limit=settings.duckdb_memory_limit,
+        ),
+        # The dbt installed beside this interpreter, so an un-activated venv works too.
+        "dbt": DbtCliResource(project_dir=cdp_dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+    }

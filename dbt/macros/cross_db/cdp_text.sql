@@ -1,0 +1,65 @@
+{#- Fold Latin letters to ASCII for matching keys: accents removed (é -> e, ł -> l,
+    ø -> o) and ligatures spelled out (ß -> ss, æ -> ae, œ -> oe). Case is kept.
+    Non-Latin scripts pass through unchanged. -#}
+{% macro cdp_strip_accents(expr) -%}
+    {{ return(adapter.dispatch('cdp_strip_accents', 'cdp')(expr)) }}
+{%- endmacro %}
+
+{% macro cdp__spell_out_ligatures(expr) -%}
+    replace(replace(replace(replace(replace(replace(replace(replace({{ expr }},
+        'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'þ', 'th'), 'Þ', 'TH')
+{%- endmacro %}
+
+{#- DuckDB: strip_accents() removes combining marks; letters with a stroke have none. -#}
+{% macro duckdb__cdp_strip_accents(expr) -%}
+    {{ cdp__spell_out_ligatures(
+        "translate(strip_accents(" ~ expr ~ "), 'ØøĐđĦħıĸĿŀŁłŦŧ', 'OoDdHhikLlLlTt')"
+    ) }}
+{%- endmacro %}
+
+{#- Spark has no accent stripping: translate Latin-1 Supplement and Latin Extended-A. -#}
+{% macro spark__cdp_strip_accents(expr) -%}
+    {{ cdp__spell_out_ligatures(
+        "translate(" ~ expr ~ ", "
+        ~ "'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöøùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĐđĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĦħĨĩĪīĬĭĮįİıĴĵĶķĸĹĺĻļĽľĿŀŁłŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŦŧŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽž', "
+        ~ "'AAAAAACEEEEIIIINOOOOOOUUUUYaaaaaaceeeeiiiinoooooouuuuyyAaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiJjKkkLlLlLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZz')"
+    ) }}
+{%- endmacro %}
+
+
+{#- Title case for display: first letter of the string and every letter after a space,
+    hyphen or apostrophe upper-cased, the rest lower-cased
+    ("o'BRIEN-smyth" -> "O'Brien-Smyth"). -#}
+{% macro cdp_title_case(expr) -%}
+    {{ return(adapter.dispatch('cdp_title_case', 'cdp')(expr)) }}
+{%- endmacro %}
+
+{#- DuckDB has no initcap(); walk the characters with a list lambda. -#}
+{% macro duckdb__cdp_title_case(expr) -%}
+    case
+        when {{ expr }} is null or {{ expr }} = '' then {{ expr }}
+        else array_to_string(list_transform(
+            range(1, length({{ expr }}) + 1),
+            lambda i: case
+                when i = 1 or substr({{ expr }}, i - 1, 1) in (' ', '-', '''', '’')
+                    then upper(substr({{ expr }}, i, 1))
+                else lower(substr({{ expr }}, i, 1))
+            end
+        ), '')
+    end
+{%- endmacro %}
+
+{#- Spark's initcap() only breaks on spaces; same walk with higher-order functions. -#}
+{% macro spark__cdp_title_case(expr) -%}
+    case
+        when {{ expr }} is null or {{ expr }} = '' then {{ expr }}
+        else array_join(transform(
+            sequence(1, length({{ expr }})),
+            i -> case
+                when i = 1 or substr({{ expr }}, i - 1, 1) in (' ', '-', '\'', '’')
+                    then upper(substr({{ expr }}, i, 1))
+                else lower(substr({{ expr }}, i, 1))
+            end
+        ), '')
+    end
+{%- endmacro %}
