@@ -125,6 +125,7 @@ POS_TRANSACTIONS = CsvSource(
         Field("amount", "decimal", required_column=True, required_value=True),
         Field("currency", required_column=True, required_value=True, description="ISO 4217, e.g. EUR"),
         Field("item_count", "integer"),
+        Field("country", description="ISO 3166-1 alpha-2 of the store, e.g. DE; used to read national phone numbers"),
     ),
 )
 

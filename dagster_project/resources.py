@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-import sys
 from pathlib import Path
 
 import duckdb
@@ -41,6 +40,5 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
             landing_dir=str(settings.landing_dir),
             memory_limit=settings.duckdb_memory_limit,
         ),
-        # The dbt installed beside this interpreter, so an un-activated venv works too.
-        "dbt": DbtCliResource(project_dir=cdp_dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+        "dbt": DbtCliResource(project_dir=cdp_dbt_project),
     }

@@ -27,27 +27,37 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    # Definitions read their configuration from the environment when imported.
-    if args.landing_dir:
-        os.environ["CDP_LANDING_DIR"] = str(args.landing_dir.resolve())
-    if args.warehouse:
-        os.environ["CDP_WAREHOUSE"] = str(args.warehouse.resolve())
-
-    from dagster import DagsterInstance, DagsterEventType
+    from dagster import DagsterEventType, DagsterInstance
 
     from dagster_project.definitions import defs
     from dagster_project.settings import Settings
     from dagster_project.summary import build_summary, format_summary
 
     settings = Settings.from_env()
-    print(f"Landing directory: {settings.landing_dir}\nWarehouse:         {settings.warehouse_path}\n")
+    landing_dir = args.landing_dir.resolve() if args.landing_dir else settings.landing_dir
+    warehouse_path = args.warehouse.resolve() if args.warehouse else settings.warehouse_path
+    print(f"Landing directory: {landing_dir}\nWarehouse:         {warehouse_path}\n")
+    # Paths go in as run config, so they hold whatever the definitions were built with.
+    run_config = {
+        "resources": {
+            "warehouse": {
+                "config": {
+                    "warehouse_path": str(warehouse_path),
+                    "landing_dir": str(landing_dir),
+                    "memory_limit": settings.duckdb_memory_limit,
+                }
+            }
+        }
+    }
     started_at, start = datetime.now(timezone.utc), time.monotonic()
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    result = defs.resolve_job_def("cdp_pipeline").execute_in_process(instance=instance, raise_on_error=False)
+    result = defs.resolve_job_def("cdp_pipeline").execute_in_process(
+        run_config=run_config, instance=instance, raise_on_error=False
+    )
     elapsed = time.monotonic() - start
 
-    if settings.warehouse_path.exists():
-        with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+    if warehouse_path.exists():
+        with duckdb.connect(str(warehouse_path), read_only=True) as conn:
             print(format_summary(build_summary(conn, started_at), elapsed))
     if result.success:
         print(f"\nRun {result.run_id} succeeded.")

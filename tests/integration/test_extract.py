@@ -98,7 +98,7 @@ def test_malformed_rows_are_quarantined_with_file_line_field_and_reason(landing:
 
 def test_file_missing_a_required_column_fails_alone(landing: Path, db: Path) -> None:
     write(landing / "pos" / "day_1.csv", ["transaction_id,store_id,transaction_at,currency", "T1,S1,2026-01-01T10:00:00Z,EUR"])
-    write(landing / "pos" / "day_2.csv", [",".join(POS_TRANSACTIONS.column_names), "T2,S1,2026-01-02T10:00:00Z,,,,,,,12.50,EUR,2"])
+    write(landing / "pos" / "day_2.csv", [",".join(POS_TRANSACTIONS.column_names), "T2,S1,2026-01-02T10:00:00Z,,,,,,,12.50,EUR,2,DE"])
     with connect(db) as conn:
         report = load_source(conn, POS_TRANSACTIONS, landing)
         loaded = conn.execute("select transaction_id, amount from raw.pos_transactions").fetchall()

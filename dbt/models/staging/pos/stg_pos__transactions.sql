@@ -27,6 +27,7 @@ renamed as (
         {{ cdp_squish('last_name') }} as last_name,
         {{ cdp_normalize_postal_code('postal_code') }} as postal_code,
         {{ cdp_postal_code_key('postal_code') }} as postal_code_normalized,
+        upper({{ cdp_trim('country') }}) as country,
 
         -- amounts
         cast({{ cdp_trim('amount') }} as decimal(18, 2)) as amount,
@@ -46,8 +47,8 @@ renamed as (
 
 ),
 
--- The store's country is unknown: phones are read with the project default country
--- (var default_phone_country); without it only international forms are usable.
+-- National phone numbers are read with the store's country, else the project default
+-- (var default_phone_country); without either only international forms are usable.
 phone_normalized as (
 
     select
@@ -63,7 +64,7 @@ phone_normalized as (
 
     from renamed
     left join phone_country_codes
-        on phone_country_codes.iso2 = {{ cdp_default_phone_country() }}
+        on phone_country_codes.iso2 = coalesce(renamed.country, {{ cdp_default_phone_country() }})
 
 ),
 
@@ -85,6 +86,7 @@ final as (
         {{ cdp_name_key('last_name') }} as last_name_normalized,
         postal_code,
         postal_code_normalized,
+        country,
 
         amount,
         currency,

@@ -36,6 +36,7 @@ extracted as (
         -- context
         {{ cdp_trim(cdp_json_string('payload', '$.context.ip')) }} as ip_address,
         {{ cdp_trim(cdp_json_string('payload', '$.context.userAgent')) }} as user_agent,
+        {{ cdp_trim(cdp_json_string('payload', '$.context.locale')) }} as locale,
         {{ cdp_trim(cdp_json_string('payload', '$.context.page.url')) }} as context_page_url,
         {{ cdp_trim(cdp_json_string('payload', '$.context.page.path')) }} as context_page_path,
         {{ cdp_trim(cdp_json_string('payload', '$.context.page.referrer')) }} as context_page_referrer,
@@ -84,6 +85,7 @@ renamed as (
 
         ip_address,
         user_agent,
+        locale,
         -- page calls also carry the page in properties (Segment page spec)
         case
             when event_type = 'page'
@@ -149,6 +151,11 @@ traits_extracted as (
         {%- endset %}
         {{ cdp_normalize_postal_code(postal_code_trait) }} as postal_code,
         {{ cdp_postal_code_key(postal_code_trait) }} as postal_code_normalized,
+        -- the visitor's country: the address trait, else the region of the locale ("en-GB")
+        upper(coalesce(
+            {{ cdp_trim(cdp_json_string('traits', '$.address.country')) }},
+            substr({{ cdp_regexp_extract('locale', '[-_][A-Za-z]{2}$') }}, 2)
+        )) as country,
 
         -- e-commerce (Segment e-commerce spec: Order Completed and other order events)
         {{ cdp_trim(cdp_json_string('properties', '$.order_id')) }} as order_id,
@@ -159,8 +166,8 @@ traits_extracted as (
 
 ),
 
--- Web traits carry no country: phones are read with the project default country
--- (var default_phone_country); without it only international forms are usable.
+-- National phone numbers are read with the visitor's country, else the project default
+-- (var default_phone_country); without either only international forms are usable.
 phone_normalized as (
 
     select
@@ -176,7 +183,7 @@ phone_normalized as (
 
     from traits_extracted
     left join phone_country_codes
-        on phone_country_codes.iso2 = {{ cdp_default_phone_country() }}
+        on phone_country_codes.iso2 = coalesce(traits_extracted.country, {{ cdp_default_phone_country() }})
 
 ),
 
@@ -202,6 +209,7 @@ final as (
         {{ cdp_name_key('last_name') }} as last_name_normalized,
         postal_code,
         postal_code_normalized,
+        country,
         traits,
 
         order_id,
@@ -211,6 +219,7 @@ final as (
 
         ip_address,
         user_agent,
+        locale,
         page_url,
         page_path,
         page_referrer,
