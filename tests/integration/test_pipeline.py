@@ -86,3 +86,24 @@ def test_staged_values_are_normalised(built) -> None:
     assert bad_emails == 0
     assert bad_phones == 0
     assert phones > 0
+
+
+def test_a_file_missing_a_column_fails_its_source_and_the_others_still_load(
+    sample_landing: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = sample_landing / "crm" / "contacts_2026-02-01.csv"
+    broken.write_text("contact_id,first_name,last_name,email,created_at,updated_at\nC1,A,B,a@b.c,2026-02-01,2026-02-01\n")
+    warehouse = tmp_path / "cdp.duckdb"
+
+    code = cli.main(["--landing-dir", str(sample_landing), "--warehouse", str(warehouse)])
+
+    assert code == 1
+    error_output = capsys.readouterr().err
+    assert "raw__crm_contacts" in error_output
+    assert "contacts_2026-02-01.csv: missing required column(s) phone" in error_output
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        assert _count(conn, "raw.web_events") > 0
+        assert _count(conn, "raw.pos_transactions") > 0
+        assert _count(conn, "raw.crm_contacts") > 0  # the source's good files still load
+        failed = conn.execute("select file_name from raw.load_log where status = 'failed'").fetchall()
+    assert failed == [("contacts_2026-02-01.csv",)]
