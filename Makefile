@@ -13,7 +13,7 @@ PEOPLE ?= 2000
 SEED ?= 42
 OUT ?= data/generated
 
-.PHONY: install run test dev generate sql clean
+.PHONY: install run test dev generate evaluate sql clean
 
 install: $(INSTALLED)
 
@@ -42,6 +42,15 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 ## Generate a larger data set: make generate PEOPLE=100000 SEED=7 OUT=data/100k
 generate: install
 	$(BIN)/python -m dagster_project.generate --people $(PEOPLE) --seed $(SEED) --out $(OUT)
+
+## Measure identity resolution in a scratch warehouse (never warehouse/), on generated data or on yours:
+##   make evaluate PEOPLE=100000 [SEED=7] [DAYS=30] [WORKDIR=data/eval-100k]   (WORKDIR keeps and reuses the data)
+##   make evaluate LANDING=my/landing TRUTH=my/truth.csv
+## Extra flags, e.g. for CI: EVALUATE_ARGS="--json report.json --min-precision 0.99 --min-recall 0.8"
+evaluate: install
+	$(BIN)/python -m dagster_project.evaluate \
+		$(if $(LANDING),--landing $(LANDING) $(if $(TRUTH),--truth $(TRUTH)),--people $(PEOPLE) --seed $(SEED) $(if $(DAYS),--days $(DAYS))) \
+		$(if $(WORKDIR),--workdir $(WORKDIR)) $(EVALUATE_ARGS)
 
 ## Open a read-only SQL prompt on the warehouse.
 sql: install

@@ -22,6 +22,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m dagster_project.run", description=__doc__.splitlines()[0])
     parser.add_argument("--landing-dir", type=Path, help="landing directory (default: $CDP_LANDING_DIR or the bundled sample)")
     parser.add_argument("--warehouse", type=Path, help="DuckDB file (default: $CDP_WAREHOUSE or warehouse/cdp.duckdb)")
+    parser.add_argument(
+        "--identity-registry", type=Path,
+        help="identity registry file (default: $CDP_IDENTITY_REGISTRY, else identity_registry.duckdb beside the warehouse)",
+    )
     return parser.parse_args(argv)
 
 
@@ -30,13 +34,19 @@ def main(argv: list[str] | None = None) -> int:
     from dagster import DagsterEventType, DagsterInstance
 
     from dagster_project.definitions import defs
-    from dagster_project.settings import Settings
+    from dagster_project.settings import Settings, registry_beside
     from dagster_project.summary import build_summary, format_summary
 
     settings = Settings.from_env()
     landing_dir = args.landing_dir.resolve() if args.landing_dir else settings.landing_dir
     warehouse_path = args.warehouse.resolve() if args.warehouse else settings.warehouse_path
-    print(f"Landing directory: {landing_dir}\nWarehouse:         {warehouse_path}\n")
+    if args.identity_registry:
+        registry_path = args.identity_registry.resolve()
+    elif args.warehouse and not os.environ.get("CDP_IDENTITY_REGISTRY"):
+        registry_path = registry_beside(warehouse_path)
+    else:
+        registry_path = settings.identity_registry_path
+    print(f"Landing directory: {landing_dir}\nWarehouse:         {warehouse_path}\nIdentity registry: {registry_path}\n")
     # Paths go in as run config, so they hold whatever the definitions were built with.
     run_config = {
         "resources": {
@@ -44,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                 "config": {
                     "warehouse_path": str(warehouse_path),
                     "landing_dir": str(landing_dir),
+                    "identity_registry_path": str(registry_path),
                     "memory_limit": settings.duckdb_memory_limit,
                 }
             }

@@ -1,20 +1,25 @@
-"""dbt models as assets: staging, intermediate and marts, with dbt tests as asset checks."""
+"""dbt models as assets: staging, intermediate, marts and the identity registry, with dbt tests as checks."""
 
-
+import json
 import os
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, AssetMaterialization, Output
+from dagster import AssetExecutionContext, AssetKey, AssetMaterialization, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.assets.dbt_project import cdp_dbt_project
 from dagster_project.resources import WarehouseResource
 
+#: The attached database that holds the identity registry (see dbt/profiles.yml).
+REGISTRY_DATABASE = "registry"
+
 
 class CdpDbtTranslator(DagsterDbtTranslator):
-    """Models are keyed ``<schema>/<model>`` and grouped by layer folder; sources keep ``raw/<table>``.
+    """Models are keyed ``<schema>/<model>`` (``registry/<model>`` for the registry) and grouped by
+    layer folder; sources keep ``<source>/<table>``.
 
     Keeping the source keys equal to the extract assets' keys is what makes each staging
     model downstream of the extract asset that lands its data.
@@ -23,6 +28,8 @@ class CdpDbtTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             return AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        if dbt_resource_props.get("database") == REGISTRY_DATABASE:
+            return AssetKey([REGISTRY_DATABASE, dbt_resource_props["name"]])
         return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -30,33 +37,69 @@ class CdpDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "seeds" if dbt_resource_props["resource_type"] == "seed" else None
 
 
-def _with_row_counts(events: list[Any], warehouse_path: str) -> Iterator[Any]:
-    """Attach ``dagster/row_count`` to each built model's event.
+@cache
+def _model_settings() -> dict[str, dict[str, Any]]:
+    """Each model's ``meta.cdp`` block from the manifest: what extra metadata to report."""
+    manifest = json.loads(cdp_dbt_project.manifest_path.read_text())
+    return {
+        node["name"]: node.get("config", {}).get("meta", {}).get("cdp", {})
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+
+
+def _model_metadata(conn: duckdb.DuckDBPyConnection, qualifier: str, table: str) -> dict[str, Any]:
+    """Row count, plus what the model's ``meta.cdp`` asks for.
+
+    ``deduplicates: <model>`` reports how many rows deduplication dropped from that model;
+    ``metadata_from_row: true`` reports every column of a one-row model (graph health).
+    """
+    relation = f'{qualifier}."{table}"'
+    rows = conn.execute(f"select count(*) from {relation}").fetchone()[0]
+    metadata: dict[str, Any] = {"dagster/row_count": rows}
+    settings = _model_settings().get(table, {})
+    if upstream := settings.get("deduplicates"):
+        upstream_rows = conn.execute(f'select count(*) from "staging"."{upstream}"').fetchone()[0]
+        metadata["duplicates_dropped"] = upstream_rows - rows
+    if settings.get("metadata_from_row") and rows == 1:
+        cursor = conn.execute(f"select * from {relation}")
+        values = cursor.fetchone()
+        for (name, *_), value in zip(cursor.description, values):
+            metadata[name] = MetadataValue.float(float(value)) if isinstance(value, float) else value
+    return metadata
+
+
+def _with_row_counts(events: list[Any], warehouse_path: str, registry_path: str) -> Iterator[Any]:
+    """Attach row counts (and meta-driven figures) to each built model's event.
 
     Counted after dbt has exited, on one short read-only connection: dagster-dbt's own
     ``fetch_row_counts`` keeps a dbt adapter connection open in this process, which would
     hold the DuckDB file and block the next writer.
     """
     with duckdb.connect(warehouse_path, read_only=True) as conn:
+        conn.execute(f"attach '{registry_path}' as {REGISTRY_DATABASE} (read_only)")
         for event in events:
             if isinstance(event, (Output, AssetMaterialization)) and event.metadata.get("materialization_type"):
                 key = event.asset_key if isinstance(event, AssetMaterialization) else None
                 schema, table = (key.path if key else _output_relation(event))[-2:]
-                rows = conn.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
-                event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
+                qualifier = f"{REGISTRY_DATABASE}.main" if schema == REGISTRY_DATABASE else f'"{schema}"'
+                event = event.with_metadata({**event.metadata, **_model_metadata(conn, qualifier, table)})
             yield event
 
 
 def _output_relation(event: Output) -> list[str]:
-    """``[schema, table]`` of a dbt model from its output name (``<schema>_<model>`` is not reliable)."""
+    """``[schema, table]`` of a dbt model from its relation identifier metadata."""
     identifier = str(event.metadata["dagster/relation_identifier"].value)
-    return identifier.replace('"', "").split(".")[-2:]
+    parts = identifier.replace('"', "").split(".")
+    return [REGISTRY_DATABASE, parts[-1]] if parts[0] == REGISTRY_DATABASE else parts[-2:]
 
 
 @dbt_assets(manifest=cdp_dbt_project.manifest_path, dagster_dbt_translator=CdpDbtTranslator())
 def cdp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """Build (run and test) the selected dbt models against the configured warehouse."""
-    # dbt runs in a subprocess that reads the warehouse path from profiles.yml's env var.
+    # dbt runs in a subprocess that reads both paths from profiles.yml's env vars.
     os.environ["CDP_WAREHOUSE"] = warehouse.warehouse_path
-    events = list(dbt.cli(["build"], context=context).stream())
-    yield from _with_row_counts(events, warehouse.warehouse_path)
+    os.environ["CDP_IDENTITY_REGISTRY"] = warehouse.registry_path
+    build = ["build", "--vars", json.dumps({"cdp_run_id": context.run_id})]
+    events = list(dbt.cli(build, context=context).stream())
+    yield from _with_row_counts(events, warehouse.warehouse_path, warehouse.registry_path)

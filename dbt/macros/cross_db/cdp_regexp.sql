@@ -18,16 +18,17 @@
 
 {#- True when the pattern matches anywhere in expr (anchor with ^...$ for a full match);
     null when expr is null. -#}
-{% macro cdp_regexp_matches(expr, pattern) -%}
-    {{ return(adapter.dispatch('cdp_regexp_matches', 'cdp')(expr, pattern)) }}
+{#- pattern is a regular expression literal, or with literal=false a SQL expression (a column) -#}
+{% macro cdp_regexp_matches(expr, pattern, literal=true) -%}
+    {{ return(adapter.dispatch('cdp_regexp_matches', 'cdp')(expr, pattern, literal)) }}
 {%- endmacro %}
 
-{% macro duckdb__cdp_regexp_matches(expr, pattern) -%}
-    regexp_matches({{ expr }}, {{ cdp_sql_string(pattern) }})
+{% macro duckdb__cdp_regexp_matches(expr, pattern, literal=true) -%}
+    regexp_matches({{ expr }}, {{ cdp_sql_string(pattern) if literal else pattern }})
 {%- endmacro %}
 
-{% macro spark__cdp_regexp_matches(expr, pattern) -%}
-    ({{ expr }} rlike {{ cdp_sql_string(pattern) }})
+{% macro spark__cdp_regexp_matches(expr, pattern, literal=true) -%}
+    ({{ expr }} rlike {{ cdp_sql_string(pattern) if literal else pattern }})
 {%- endmacro %}
 
 

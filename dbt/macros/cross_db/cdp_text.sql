@@ -63,3 +63,29 @@
         ), '')
     end
 {%- endmacro %}
+
+{#- The value of `value` on the row where `ordering` is smallest (an aggregate). -#}
+{% macro cdp_arg_min(value, ordering) -%}
+    {{ return(adapter.dispatch('cdp_arg_min', 'cdp')(value, ordering)) }}
+{%- endmacro %}
+
+{% macro duckdb__cdp_arg_min(value, ordering) -%}
+    arg_min({{ value }}, {{ ordering }})
+{%- endmacro %}
+
+{% macro spark__cdp_arg_min(value, ordering) -%}
+    min_by({{ value }}, {{ ordering }})
+{%- endmacro %}
+
+{#- The distinct values of `expr` in a group, sorted and joined with `separator` (an aggregate). -#}
+{% macro cdp_string_agg_distinct(expr, separator=', ') -%}
+    {{ return(adapter.dispatch('cdp_string_agg_distinct', 'cdp')(expr, separator)) }}
+{%- endmacro %}
+
+{% macro duckdb__cdp_string_agg_distinct(expr, separator=', ') -%}
+    string_agg(distinct {{ expr }}, {{ cdp_sql_string(separator) }} order by {{ expr }})
+{%- endmacro %}
+
+{% macro spark__cdp_string_agg_distinct(expr, separator=', ') -%}
+    array_join(array_sort(collect_set({{ expr }})), {{ cdp_sql_string(separator) }})
+{%- endmacro %}

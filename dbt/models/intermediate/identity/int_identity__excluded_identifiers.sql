@@ -1,0 +1,143 @@
+-- Every identifier value that is not used for linking, with the reason. One row per value and
+-- reason (a value can be excluded for several). Kinds:
+--   malformed    cannot be read (e-mail without a valid shape, phone not readable as E.164)
+--   blocklisted  matches seeds/identity_blocklist.csv
+--   shared       seen with more distinct values of another type than seeds/identity_sharing_limits.csv allows
+
+with
+
+identifiers as (
+
+    select * from {{ ref('int_identity__record_identifiers') }}
+
+),
+
+blocklist as (
+
+    select * from {{ ref('identity_blocklist') }}
+
+),
+
+limits as (
+
+    select * from {{ ref('identity_sharing_limits') }}
+
+),
+
+malformed as (
+
+    select
+        identifier_type,
+        raw_value as identifier_value,
+        cast(null as {{ dbt.type_string() }}) as node_key,
+        'malformed' as exclusion,
+        case identifier_type
+            when 'email' then 'not a valid e-mail address'
+            when 'phone' then 'cannot be read as an E.164 phone number'
+            else 'unreadable value'
+        end as reason,
+        count(*) as records
+
+    from identifiers
+    where is_malformed
+    group by 1, 2, 3, 4, 5
+
+),
+
+values_in_use as (
+
+    select identifier_type, identifier_value, node_key, count(*) as records
+    from identifiers
+    where not is_malformed
+    group by 1, 2, 3
+
+),
+
+blocklisted as (
+
+    select
+        values_in_use.identifier_type,
+        values_in_use.identifier_value,
+        values_in_use.node_key,
+        'blocklisted' as exclusion,
+        min(blocklist.reason) as reason,
+        values_in_use.records
+
+    from values_in_use
+    inner join blocklist
+        on blocklist.identifier_type = values_in_use.identifier_type
+        and (
+            (blocklist.match_type = 'exact' and values_in_use.identifier_value = blocklist.value)
+            or (blocklist.match_type = 'pattern' and {{ cdp_regexp_matches('values_in_use.identifier_value', 'blocklist.value', literal=false) }})
+        )
+    group by 1, 2, 3, 4, 6
+
+),
+
+-- what each limited identifier was seen with, in the same source record
+limited as (
+
+    select identifiers.*
+    from identifiers
+    where not is_malformed
+        and identifier_type in (select identifier_type from limits)
+
+),
+
+seen_with as (
+
+    select limited.identifier_type, limited.identifier_value, limited.node_key,
+           other.identifier_type as linked_type, other.identifier_value as linked_value
+    from limited
+    inner join identifiers as other
+        on other.source = limited.source
+        and other.record_key = limited.record_key
+        and other.identifier_type <> limited.identifier_type
+        and not other.is_malformed
+    where other.identifier_type in (select linked_type from limits)
+
+    union all
+
+    select identifier_type, identifier_value, node_key, 'first_name', first_name_normalized
+    from limited
+    where first_name_normalized is not null
+
+),
+
+shared as (
+
+    select
+        seen_with.identifier_type,
+        seen_with.identifier_value,
+        seen_with.node_key,
+        'shared' as exclusion,
+        {{ dbt.concat([
+            "'seen with '", "cast(count(distinct seen_with.linked_value) as " ~ dbt.type_string() ~ ")",
+            "' distinct '", "limits.linked_type", "' values (limit '",
+            "cast(limits.max_distinct as " ~ dbt.type_string() ~ ")", "'): '", "limits.reason"
+        ]) }} as reason,
+        values_in_use.records
+
+    from seen_with
+    inner join limits
+        on limits.identifier_type = seen_with.identifier_type
+        and limits.linked_type = seen_with.linked_type
+    inner join values_in_use
+        on values_in_use.node_key = seen_with.node_key
+    group by seen_with.identifier_type, seen_with.identifier_value, seen_with.node_key,
+             limits.linked_type, limits.max_distinct, limits.reason, values_in_use.records
+    having count(distinct seen_with.linked_value) > limits.max_distinct
+
+),
+
+final as (
+
+    select * from malformed
+    union all
+    select * from blocklisted
+    union all
+    select * from shared
+
+)
+
+select * from final

@@ -1,0 +1,175 @@
+-- Record pairs matched without a shared identifier: a CRM duplicate with a typo in the e-mail,
+-- a till customer who gave a name and postal code. Candidates come from blocking (pairs must
+-- share a block key, so only plausible pairs are compared), then each pair is scored on name
+-- similarity and must meet one rule:
+--   name_birth_date   first and last names similar, same birth date
+--   name_email        first and last names similar, e-mails within a few edits
+--   name_postal_code  first and last names very similar, same postal code
+-- Vetoes: a pair whose birth dates are both known and differ never matches (household members
+-- share a surname, an address and a landline, but not a birthday); e-mails that differ in their
+-- digits are not a typo of each other (mjackson80@ and mjackson90@ are two people); and a record
+-- that matches two records with different birth dates is ambiguous and links to neither, so it
+-- cannot glue two people together. Thresholds are dbt vars
+-- (identity_fuzzy_*), documented in docs/identity_resolution.md.
+
+{%- set name_threshold = var('identity_fuzzy_name_threshold') %}
+{%- set strict_name_threshold = var('identity_fuzzy_strict_name_threshold') %}
+{%- set max_email_edits = var('identity_fuzzy_email_max_edits') %}
+
+with
+
+excluded as (
+
+    select distinct node_key
+    from {{ ref('int_identity__excluded_identifiers') }}
+    where node_key is not null
+
+),
+
+crm as (
+
+    select 'crm' as source, contact_id as record_key, updated_at as observed_at,
+           first_name_normalized, last_name_normalized, birth_date, postal_code_normalized,
+           case when is_valid_email then email end as email
+    from {{ ref('int_crm__contacts_latest') }}
+    where first_name_normalized is not null and last_name_normalized is not null
+
+),
+
+pos as (
+
+    select 'pos' as source, transaction_id as record_key, transaction_at as observed_at,
+           first_name_normalized, last_name_normalized, cast(null as date) as birth_date,
+           postal_code_normalized, case when is_valid_email then email end as email
+    from {{ ref('int_pos__transactions_deduplicated') }}
+    where first_name_normalized is not null and last_name_normalized is not null
+        and postal_code_normalized is not null
+
+),
+
+people as (
+
+    select people.source, people.record_key, people.observed_at, people.first_name_normalized,
+           people.last_name_normalized, people.birth_date, people.postal_code_normalized,
+           case when excluded.node_key is null then people.email end as email
+    from (select * from crm union all select * from pos) as people
+    left join excluded
+        on excluded.node_key = {{ dbt.concat(["'email:'", 'people.email']) }}
+
+),
+
+blocked as (
+
+    select
+        *,
+        {{ dbt.concat(['cast(birth_date as ' ~ dbt.type_string() ~ ')', "'|'", 'left(last_name_normalized, 1)']) }} as block_birth_date,
+        {{ dbt.concat(['postal_code_normalized', "'|'", 'left(first_name_normalized, 1)']) }} as block_postal_code,
+        {{ dbt.concat(["left(split_part(email, '@', 1), 4)", "'|'", 'left(last_name_normalized, 1)']) }} as block_email
+
+    from people
+
+),
+
+candidate_pairs as (
+
+    {%- for block in ['block_birth_date', 'block_postal_code', 'block_email'] %}
+    {% if not loop.first %}union{% endif %}
+    select a.source as source_a, a.record_key as record_key_a, b.source as source_b, b.record_key as record_key_b
+    from blocked as a
+    inner join blocked as b
+        on a.{{ block }} = b.{{ block }}
+        and (a.source < b.source or (a.source = b.source and a.record_key < b.record_key))
+    where a.{{ block }} is not null
+    {%- endfor %}
+
+),
+
+scored as (
+
+    select
+        candidate_pairs.*,
+        {{ cdp_name_similarity('a.first_name_normalized', 'b.first_name_normalized') }} as first_name_similarity,
+        {{ cdp_name_similarity('a.last_name_normalized', 'b.last_name_normalized') }} as last_name_similarity,
+        a.birth_date = b.birth_date as same_birth_date,
+        a.birth_date <> b.birth_date as different_birth_date,
+        a.postal_code_normalized = b.postal_code_normalized as same_postal_code,
+        {{ cdp_edit_distance('a.email', 'b.email') }} as email_edits,
+        {{ cdp_regexp_replace('a.email', '[^0-9]', '') }} = {{ cdp_regexp_replace('b.email', '[^0-9]', '') }} as same_email_digits,
+        a.birth_date as birth_date_a,
+        b.birth_date as birth_date_b,
+        greatest(a.observed_at, b.observed_at) as matched_at
+
+    from candidate_pairs
+    inner join blocked as a on a.source = candidate_pairs.source_a and a.record_key = candidate_pairs.record_key_a
+    inner join blocked as b on b.source = candidate_pairs.source_b and b.record_key = candidate_pairs.record_key_b
+
+),
+
+ruled as (
+
+    select
+        *,
+        case
+            when coalesce(different_birth_date, false) then null
+            when first_name_similarity >= {{ name_threshold }} and last_name_similarity >= {{ name_threshold }}
+                and same_birth_date then 'name_birth_date'
+            when first_name_similarity >= {{ name_threshold }} and last_name_similarity >= {{ name_threshold }}
+                and email_edits between 1 and {{ max_email_edits }} and same_email_digits then 'name_email'
+            when first_name_similarity >= {{ strict_name_threshold }} and last_name_similarity >= {{ strict_name_threshold }}
+                and same_postal_code then 'name_postal_code'
+        end as rule
+
+    from scored
+
+),
+
+matched as (
+
+    select * from ruled where rule is not null
+
+),
+
+-- each matched record seen from both sides, with the birth date of the record it matched
+partners as (
+
+    select source_a as source, record_key_a as record_key, birth_date_b as partner_birth_date from matched
+    union all
+    select source_b, record_key_b, birth_date_a from matched
+
+),
+
+ambiguous as (
+
+    select source, record_key
+    from partners
+    group by source, record_key
+    having count(distinct partner_birth_date) > 1
+
+),
+
+final as (
+
+    select
+        source_a,
+        record_key_a,
+        source_b,
+        record_key_b,
+        rule,
+        round((first_name_similarity + last_name_similarity) / 2, 4) as score,
+        first_name_similarity,
+        last_name_similarity,
+        same_birth_date,
+        same_postal_code,
+        email_edits,
+        matched_at
+
+    from matched
+    where not exists (
+        select 1 from ambiguous
+        where (ambiguous.source = matched.source_a and ambiguous.record_key = matched.record_key_a)
+            or (ambiguous.source = matched.source_b and ambiguous.record_key = matched.record_key_b)
+    )
+
+)
+
+select * from final

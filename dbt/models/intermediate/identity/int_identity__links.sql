@@ -1,0 +1,107 @@
+-- The edges of the identity graph, each with its provenance, so any merge can be explained.
+--   same_record  two usable identifiers seen together in one source record (weight 1.0)
+--   fuzzy:<rule> two records matched on names, postal code, birth date or a near-identical e-mail
+--                (see int_identity__fuzzy_matches), scored 0..1
+-- One row per (node_a, node_b, rule); node_a < node_b. evidence_* is the earliest record that
+-- made the link; supporting_records counts every record that did.
+
+with
+
+record_nodes as (
+
+    select * from {{ ref('int_identity__record_nodes') }}
+
+),
+
+fuzzy_matches as (
+
+    select * from {{ ref('int_identity__fuzzy_matches') }}
+
+),
+
+anchors as (
+
+    select source, record_key, node_key
+    from record_nodes
+    where is_anchor
+
+),
+
+co_occurrences as (
+
+    select anchors.node_key as node_a, record_nodes.node_key as node_b,
+           record_nodes.source, record_nodes.record_key, record_nodes.observed_at
+    from record_nodes
+    inner join anchors
+        on anchors.source = record_nodes.source
+        and anchors.record_key = record_nodes.record_key
+    where not record_nodes.is_anchor
+
+),
+
+same_record as (
+
+    select
+        node_a,
+        node_b,
+        'same_record' as rule,
+        cast(1.0 as double) as score,
+        {{ cdp_arg_min('source', 'observed_at') }} as evidence_source,
+        {{ cdp_arg_min('record_key', 'observed_at') }} as evidence_record_key,
+        cast(null as {{ dbt.type_string() }}) as evidence_other_record_key,
+        min(observed_at) as first_seen_at,
+        count(*) as supporting_records
+
+    from co_occurrences
+    group by node_a, node_b
+
+),
+
+fuzzy_anchored as (
+
+    select
+        least(anchor_a.node_key, anchor_b.node_key) as node_a,
+        greatest(anchor_a.node_key, anchor_b.node_key) as node_b,
+        {{ dbt.concat(["'fuzzy:'", 'fuzzy_matches.rule']) }} as rule,
+        fuzzy_matches.score,
+        fuzzy_matches.source_a as evidence_source,
+        fuzzy_matches.record_key_a as evidence_record_key,
+        {{ dbt.concat(['fuzzy_matches.source_b', "':'", 'fuzzy_matches.record_key_b']) }} as evidence_other_record_key,
+        fuzzy_matches.matched_at as first_seen_at
+
+    from fuzzy_matches
+    inner join anchors as anchor_a
+        on anchor_a.source = fuzzy_matches.source_a and anchor_a.record_key = fuzzy_matches.record_key_a
+    inner join anchors as anchor_b
+        on anchor_b.source = fuzzy_matches.source_b and anchor_b.record_key = fuzzy_matches.record_key_b
+    where anchor_a.node_key <> anchor_b.node_key
+
+),
+
+fuzzy as (
+
+    select
+        node_a,
+        node_b,
+        rule,
+        max(score) as score,
+        {{ cdp_arg_min('evidence_source', 'first_seen_at') }} as evidence_source,
+        {{ cdp_arg_min('evidence_record_key', 'first_seen_at') }} as evidence_record_key,
+        {{ cdp_arg_min('evidence_other_record_key', 'first_seen_at') }} as evidence_other_record_key,
+        min(first_seen_at) as first_seen_at,
+        count(*) as supporting_records
+
+    from fuzzy_anchored
+    group by node_a, node_b, rule
+
+),
+
+final as (
+
+    select * from same_record
+    union all
+    select * from fuzzy
+
+)
+
+select * from final

@@ -1,0 +1,108 @@
+-- Every identifier every deduplicated source record carries: one row per (record, identifier).
+-- Malformed values (an e-mail without "@", a phone that cannot be read as E.164) are kept and
+-- flagged, so they are counted and never used for linking, and no record is dropped.
+
+with
+
+contacts as (
+
+    select * from {{ ref('int_crm__contacts_latest') }}
+
+),
+
+transactions as (
+
+    select * from {{ ref('int_pos__transactions_deduplicated') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_web__events_deduplicated') }}
+
+),
+
+crm_identifiers as (
+
+    select 'crm' as source, contact_id as record_key, updated_at as observed_at, first_name_normalized,
+           'crm_contact_id' as identifier_type, contact_id as identifier_value, contact_id as raw_value
+    from contacts
+    union all
+    select 'crm', contact_id, updated_at, first_name_normalized,
+           'email', case when is_valid_email then email end, email
+    from contacts where email is not null
+    union all
+    select 'crm', contact_id, updated_at, first_name_normalized, 'phone', phone, phone_raw
+    from contacts where phone_raw is not null
+    union all
+    select 'crm', contact_id, updated_at, first_name_normalized, 'loyalty_id', loyalty_id, loyalty_id
+    from contacts where loyalty_id is not null
+
+),
+
+pos_identifiers as (
+
+    select 'pos' as source, transaction_id as record_key, transaction_at as observed_at, first_name_normalized,
+           'email' as identifier_type, case when is_valid_email then email end as identifier_value, email as raw_value
+    from transactions where email is not null
+    union all
+    select 'pos', transaction_id, transaction_at, first_name_normalized, 'phone', phone, phone_raw
+    from transactions where phone_raw is not null
+    union all
+    select 'pos', transaction_id, transaction_at, first_name_normalized, 'loyalty_id', loyalty_id, loyalty_id
+    from transactions where loyalty_id is not null
+
+),
+
+web_identifiers as (
+
+    select 'web' as source, message_id as record_key, event_at as observed_at, first_name_normalized,
+           'anonymous_id' as identifier_type, anonymous_id as identifier_value, anonymous_id as raw_value
+    from events where anonymous_id is not null
+    union all
+    select 'web', message_id, event_at, first_name_normalized, 'user_id', user_id, user_id
+    from events where user_id is not null
+    -- alias: previousId is the id the user was known by before (in practice the anonymousId)
+    union all
+    select 'web', message_id, event_at, first_name_normalized, 'anonymous_id', previous_id, previous_id
+    from events where previous_id is not null and event_type = 'alias'
+    union all
+    select 'web', message_id, event_at, first_name_normalized,
+           'email', case when is_valid_email then email end, email
+    from events where email is not null
+    union all
+    select 'web', message_id, event_at, first_name_normalized, 'phone', phone, phone_raw
+    from events where phone_raw is not null
+
+),
+
+unioned as (
+
+    select * from crm_identifiers
+    union all
+    select * from pos_identifiers
+    union all
+    select * from web_identifiers
+
+),
+
+final as (
+
+    select
+        source,
+        record_key,
+        observed_at,
+        first_name_normalized,
+        identifier_type,
+        identifier_value,
+        raw_value,
+        identifier_value is null as is_malformed,
+        case when identifier_value is not null
+            then {{ dbt.concat(['identifier_type', "':'", 'identifier_value']) }}
+        end as node_key
+
+    from unioned
+
+)
+
+select * from final

@@ -1,0 +1,51 @@
+-- The identifier crosswalk: every well-formed identifier, per source, and the customer it belongs
+-- to. An identifier that is not used for linking (blocklisted or shared) can map to several
+-- customers; used_for_linking says which is which.
+
+with
+
+identifiers as (
+
+    select * from {{ ref('int_identity__record_identifiers') }}
+    where not is_malformed
+
+),
+
+records as (
+
+    select * from {{ ref('customer_records') }}
+
+),
+
+excluded as (
+
+    select node_key, {{ cdp_string_agg_distinct('exclusion') }} as exclusions
+    from {{ ref('int_identity__excluded_identifiers') }}
+    where node_key is not null
+    group by node_key
+
+),
+
+final as (
+
+    select
+        identifiers.identifier_type,
+        identifiers.identifier_value,
+        identifiers.source,
+        records.customer_id,
+        excluded.node_key is null as used_for_linking,
+        excluded.exclusions,
+        min(identifiers.observed_at) as first_seen_at,
+        max(identifiers.observed_at) as last_seen_at,
+        count(*) as records
+
+    from identifiers
+    inner join records
+        on records.source = identifiers.source
+        and records.record_key = identifiers.record_key
+    left join excluded on excluded.node_key = identifiers.node_key
+    group by 1, 2, 3, 4, 5, 6
+
+)
+
+select * from final
