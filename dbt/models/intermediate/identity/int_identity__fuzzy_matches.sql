@@ -5,16 +5,22 @@
 --   name_birth_date   first and last names similar, same birth date
 --   name_email        first and last names similar, e-mails within a few edits
 --   name_postal_code  first and last names very similar, same postal code
+-- name_postal_code only counts where the postal code is specific: shared by at most
+-- identity_fuzzy_max_surnames_per_postal_code surnames among CRM contacts (a UK or German postcode
+-- is a street; a coarse postal district holds many namesakes).
 -- Vetoes: a pair whose birth dates are both known and differ never matches (household members
--- share a surname, an address and a landline, but not a birthday); e-mails that differ in their
--- digits are not a typo of each other (mjackson80@ and mjackson90@ are two people); and a record
--- that matches two records with different birth dates is ambiguous and links to neither, so it
--- cannot glue two people together. Thresholds are dbt vars
+-- share a surname, an address and a landline, but not a birthday). For the e-mail and postal-code
+-- rules, two known e-mails must have the same "skeleton" (everything but the letters: dots,
+-- underscores, digits, the domain's punctuation), since a typo changes letters while namesakes
+-- pick other patterns (megan.patel@ and meganpatel@, mjackson80@ and mjackson90@ are two people),
+-- and two known streets must agree. A record that matches two records with different birth dates
+-- is ambiguous and links to neither, so it cannot glue two people together. Thresholds are dbt vars
 -- (identity_fuzzy_*), documented in docs/identity_resolution.md.
 
 {%- set name_threshold = var('identity_fuzzy_name_threshold') %}
 {%- set strict_name_threshold = var('identity_fuzzy_strict_name_threshold') %}
 {%- set max_email_edits = var('identity_fuzzy_email_max_edits') %}
+{%- set max_surnames_per_postal_code = var('identity_fuzzy_max_surnames_per_postal_code') %}
 
 with
 
@@ -30,7 +36,7 @@ crm as (
 
     select 'crm' as source, contact_id as record_key, updated_at as observed_at,
            first_name_normalized, last_name_normalized, birth_date, postal_code_normalized,
-           case when is_valid_email then email end as email
+           lower(street) as street, case when is_valid_email then email end as email
     from {{ ref('int_crm__contacts_latest') }}
     where first_name_normalized is not null and last_name_normalized is not null
 
@@ -40,7 +46,8 @@ pos as (
 
     select 'pos' as source, transaction_id as record_key, transaction_at as observed_at,
            first_name_normalized, last_name_normalized, cast(null as date) as birth_date,
-           postal_code_normalized, case when is_valid_email then email end as email
+           postal_code_normalized, cast(null as {{ dbt.type_string() }}) as street,
+           case when is_valid_email then email end as email
     from {{ ref('int_pos__transactions_deduplicated') }}
     where first_name_normalized is not null and last_name_normalized is not null
         and postal_code_normalized is not null
@@ -50,7 +57,7 @@ pos as (
 people as (
 
     select people.source, people.record_key, people.observed_at, people.first_name_normalized,
-           people.last_name_normalized, people.birth_date, people.postal_code_normalized,
+           people.last_name_normalized, people.birth_date, people.postal_code_normalized, people.street,
            case when excluded.node_key is null then people.email end as email
     from (select * from crm union all select * from pos) as people
     left join excluded
@@ -58,15 +65,27 @@ people as (
 
 ),
 
+postal_code_density as (
+
+    select postal_code_normalized, count(distinct last_name_normalized) as surnames
+    from crm
+    where postal_code_normalized is not null
+    group by postal_code_normalized
+
+),
+
 blocked as (
 
     select
-        *,
+        people.*,
+        coalesce(postal_code_density.surnames, 0) <= {{ max_surnames_per_postal_code }} as is_specific_postal_code,
         {{ dbt.concat(['cast(birth_date as ' ~ dbt.type_string() ~ ')', "'|'", 'left(last_name_normalized, 1)']) }} as block_birth_date,
-        {{ dbt.concat(['postal_code_normalized', "'|'", 'left(first_name_normalized, 1)']) }} as block_postal_code,
+        {{ dbt.concat(['people.postal_code_normalized', "'|'", 'left(people.first_name_normalized, 1)']) }} as block_postal_code,
         {{ dbt.concat(["left(split_part(email, '@', 1), 4)", "'|'", 'left(last_name_normalized, 1)']) }} as block_email
 
     from people
+    left join postal_code_density
+        on postal_code_density.postal_code_normalized = people.postal_code_normalized
 
 ),
 
@@ -92,9 +111,10 @@ scored as (
         {{ cdp_name_similarity('a.last_name_normalized', 'b.last_name_normalized') }} as last_name_similarity,
         a.birth_date = b.birth_date as same_birth_date,
         a.birth_date <> b.birth_date as different_birth_date,
-        a.postal_code_normalized = b.postal_code_normalized as same_postal_code,
+        a.postal_code_normalized = b.postal_code_normalized and a.is_specific_postal_code as same_postal_code,
+        {{ cdp_regexp_replace('a.email', '[a-z]', '') }} <> {{ cdp_regexp_replace('b.email', '[a-z]', '') }} as different_email_skeleton,
+        a.street <> b.street as different_street,
         {{ cdp_edit_distance('a.email', 'b.email') }} as email_edits,
-        {{ cdp_regexp_replace('a.email', '[^0-9]', '') }} = {{ cdp_regexp_replace('b.email', '[^0-9]', '') }} as same_email_digits,
         a.birth_date as birth_date_a,
         b.birth_date as birth_date_b,
         greatest(a.observed_at, b.observed_at) as matched_at
@@ -113,8 +133,9 @@ ruled as (
             when coalesce(different_birth_date, false) then null
             when first_name_similarity >= {{ name_threshold }} and last_name_similarity >= {{ name_threshold }}
                 and same_birth_date then 'name_birth_date'
+            when coalesce(different_email_skeleton, false) or coalesce(different_street, false) then null
             when first_name_similarity >= {{ name_threshold }} and last_name_similarity >= {{ name_threshold }}
-                and email_edits between 1 and {{ max_email_edits }} and same_email_digits then 'name_email'
+                and email_edits between 1 and {{ max_email_edits }} then 'name_email'
             when first_name_similarity >= {{ strict_name_threshold }} and last_name_similarity >= {{ strict_name_threshold }}
                 and same_postal_code then 'name_postal_code'
         end as rule
