@@ -277,34 +277,40 @@ class SourceLoader:
             )
         else:
             self._stage_lines_with_bad_bytes(path)
-        # DuckDB evaluates every CASE branch, so JSON functions only ever see valid objects.
+        # One pass: parse each line once (an invalid line casts to null) and pull every checked
+        # key out of the parsed document in a single multi-path extraction.
+        keys = [f.name for f in source.fields] + [k for k in source.identity_keys if k not in {f.name for f in source.fields}]
+        paths = ", ".join(_sql_string(f"$.{key}") for key in keys)
         self.conn.execute(
-            """create temp table _json_lines as
-               select _line, rtrim(line, chr(13)) as line,
-                      case when json_valid(rtrim(line, chr(13))) then json_type(rtrim(line, chr(13))) end as json_kind
-               from _text_lines where trim(line) <> ''"""
+            f"""create temp table _json_lines as
+                select _line, line, doc, json_type(doc) as json_kind,
+                       case when json_type(doc) = 'OBJECT' then json_extract_string(doc, [{paths}]) end as fields
+                from (
+                    select _line, rtrim(line, chr(13)) as line, try_cast(rtrim(line, chr(13)) as json) as doc
+                    from _text_lines
+                    where trim(line) <> ''
+                ) as lines"""
         )
-        self.conn.execute("alter table _json_lines add column doc json")
-        self.conn.execute("update _json_lines set doc = line where json_kind = 'OBJECT'")
-        get = lambda key: f"json_extract_string(doc, '$.{key}')"  # noqa: E731
+        get = lambda key: f"fields[{keys.index(key) + 1}]"  # noqa: E731
         type_list = ", ".join(_sql_string(t) for t in source.event_types)
         identity = " or ".join(f"nullif(trim({get(k)}), '') is not null" for k in source.identity_keys)
         problems = [
-            "case when json_kind is null then {'field': null, 'reason': 'not valid JSON'} "
+            "case when doc is null then {'field': null, 'reason': 'not valid JSON'} "
             "when json_kind <> 'OBJECT' then {'field': null, 'reason': 'not a JSON object'} end",
             f"case when nullif(trim({get('type')}), '') not in ({type_list}) "
             f"then {{'field': 'type', 'reason': 'unknown event type: ' || {_quoted_value(get('type'))}}} end",
-            f"case when doc is not null and not ({identity}) "
+            f"case when fields is not null and not ({identity}) "
             "then {'field': 'anonymousId', 'reason': 'neither anonymousId nor userId is set'} end",
         ]
         problems += [
-            f"case when doc is not null then ({_field_problem(f, get(f.name))}) end"
+            f"case when fields is not null then ({_field_problem(f, get(f.name))}) end"
             for f in source.fields
             if _field_problem(f, get(f.name))
         ]
         self.conn.execute(
             f"""create temp table _parsed as
-                select doc as payload, _line, {_problems_list(problems)} as _problems, line as _record
+                select case when json_kind = 'OBJECT' then doc end as payload, _line,
+                       {_problems_list(problems)} as _problems, line as _record
                 from _json_lines"""
         )
 
