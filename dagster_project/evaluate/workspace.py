@@ -76,10 +76,9 @@ def scratch_workdir(path: Path | None) -> Iterator[Workdir]:
 
 def _refuse_user_paths(workdir: Workdir) -> None:
     """A ``--workdir`` that would make the scratch files the user's real ones is refused."""
-    user_warehouse = Settings.from_env().warehouse_path
-    protected = {user_warehouse, user_warehouse.parent, PROJECT_ROOT / "warehouse"}
-    if os.environ.get(REGISTRY_ENV, "").strip():
-        protected.add(Path(os.environ[REGISTRY_ENV]).expanduser().resolve())
+    user = Settings.from_env()
+    protected = {user.warehouse_path, user.warehouse_path.parent, user.identity_registry_path,
+                 user.identity_registry_path.parent, PROJECT_ROOT / "warehouse"}
     clashes = protected & {workdir.root, workdir.warehouse, workdir.registry}
     if clashes:
         raise ValueError(f"--workdir {workdir.root} would overwrite your own data ({', '.join(map(str, clashes))})")
@@ -143,9 +142,10 @@ def _remove(path: Path) -> None:
 def scratch_environment(workdir: Workdir, landing: Path) -> Iterator[None]:
     """Point every path variable at the scratch directory for the duration, then restore.
 
+    The paths also go to the pipeline CLI as flags; the variables are set as well because
+    the dbt step reads them (and writes them into this process's environment).
     ``DAGSTER_HOME`` is removed so the run uses an ephemeral instance and does not show up
-    in the user's run history; ``CDP_WAREHOUSE`` is set because the dbt step reads it (and
-    writes it into this process's environment).
+    in the user's run history.
     """
     scratch = {
         "CDP_WAREHOUSE": str(workdir.warehouse),
@@ -179,5 +179,7 @@ def run_pipeline(workdir: Workdir, landing: Path) -> bool:
     for path in (workdir.warehouse, Path(f"{workdir.warehouse}.wal"), workdir.registry,
                  Path(f"{workdir.registry}.wal")):
         _remove(path)
+    argv = ["--landing-dir", str(landing), "--warehouse", str(workdir.warehouse),
+            "--identity-registry", str(workdir.registry)]
     with scratch_environment(workdir, landing):
-        return run.main(["--landing-dir", str(landing), "--warehouse", str(workdir.warehouse)]) == 0
+        return run.main(argv) == 0

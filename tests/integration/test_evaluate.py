@@ -65,6 +65,7 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> Callable[..., list[dict[str, ob
         def fake_main(argv: list[str]) -> int:
             landing, warehouse = _arg(argv, "--landing-dir"), _arg(argv, "--warehouse")
             calls.append({"landing": landing, "warehouse": warehouse, "existed": warehouse.exists(),
+                          "registry": _arg(argv, "--identity-registry"),
                           "env": {name: os.environ.get(name) for name in WATCHED_ENV}})
             if exit_code:
                 print("  step stand_in: failed on purpose")
@@ -107,7 +108,7 @@ def test_people_mode_uses_scratch_paths_and_reuses_generated_data(stand_in, tmp_
     assert {name: os.environ.get(name) for name in WATCHED_ENV} == before  # restored
     for call in calls:
         env = call["env"]
-        assert env["CDP_IDENTITY_REGISTRY"] == str(workdir.resolve() / "identity_registry.duckdb")
+        assert env["CDP_IDENTITY_REGISTRY"] == str(call["registry"]) == str(workdir.resolve() / "identity_registry.duckdb")
         assert env["CDP_WAREHOUSE"] == str(call["warehouse"]) and env["DAGSTER_HOME"] is None
         assert Path(call["warehouse"]).parent == workdir.resolve()
         assert not call["existed"]  # every run starts from an empty warehouse
