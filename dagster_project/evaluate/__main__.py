@@ -23,7 +23,7 @@ import duckdb
 from dagster_project.generate.config import DEFAULT_DAYS
 from dagster_project.settings import Settings
 
-from .inputs import RESOLVED_TABLE, attach_resolved, load_truth
+from .inputs import RESOLVED_TABLE, attach_resolved, load_truth, restrict_truth_to_identifiable
 from .metrics import EvaluationReport, score
 from .report import format_report, report_to_dict
 from .workspace import GenerationRequest, Workdir, ensure_generated, run_pipeline, scratch_workdir
@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", type=Path, help="also write the report as JSON to this file")
     parser.add_argument("--min-precision", type=float, help="exit 1 when pairwise precision is below this")
     parser.add_argument("--min-recall", type=float, help="exit 1 when pairwise recall is below this")
+    parser.add_argument("--threshold-scope", choices=["all", "identifiable"], default="all",
+                        help="which figures --min-precision/--min-recall apply to: all records (default) or "
+                             "only records that carry identity evidence")
     parser.add_argument("--top", type=int, default=10, help="over-merged customers to show (default 10)")
     parser.add_argument("--samples", type=int, default=20, help="missed matches to show (default 20)")
     return parser
@@ -110,7 +113,17 @@ def _scoring_connection(workdir: Workdir) -> duckdb.DuckDBPyConnection:
     return conn
 
 
-def _evaluate(args: argparse.Namespace, workdir: Workdir, run: Run) -> tuple[int, EvaluationReport | None]:
+@dataclass
+class Reports:
+    """The same scoring over every truth record, and over the records with identity evidence."""
+
+    all_records: EvaluationReport
+    identifiable: EvaluationReport | None  # None when the warehouse lacks the evidence tables
+    identifiable_records: int = 0
+    truth_records: int = 0
+
+
+def _evaluate(args: argparse.Namespace, workdir: Workdir, run: Run) -> tuple[int, Reports | None]:
     landing, truth_path = _inputs(args, workdir, run)
     with _scoring_connection(workdir) as conn:
         started = time.perf_counter()
@@ -130,9 +143,23 @@ def _evaluate(args: argparse.Namespace, workdir: Workdir, run: Run) -> tuple[int
         started = time.perf_counter()
         attach_resolved(conn, workdir.warehouse)
         report = score(conn, top_over_merges=args.top, missed_samples=args.samples)
+        counts = restrict_truth_to_identifiable(conn)
+        identifiable = score(conn, top_over_merges=0, missed_samples=0) if counts else None
         run.timings["scoring"] = truth_seconds + time.perf_counter() - started
     print(format_report(report))
-    return 0, report
+    if counts is None or identifiable is None:
+        print("\n(Identifiable-records figures skipped: the warehouse has no deduplicated source tables.)")
+        return 0, Reports(report, None)
+    kept, total = counts
+    _section(f"Over identifiable records only ({kept:,} of {total:,} truth records)")
+    print(
+        "  Records with identity evidence in the data: CRM contacts; till sales with a loyalty card,\n"
+        "  e-mail, phone, or name and postal code; web events on a device that shows a user id,\n"
+        "  e-mail or phone. Cash sales with nothing on them and devices that never logged in cannot\n"
+        "  be linked by any resolver; they stay in the figures above.\n"
+    )
+    print(f"  precision  {identifiable.precision:.4f}\n  recall     {identifiable.recall:.4f}\n  F1         {identifiable.f1:.4f}")
+    return 0, Reports(report, identifiable, kept, total)
 
 
 def _print_timings(run: Run) -> None:
@@ -146,20 +173,29 @@ def _print_timings(run: Run) -> None:
             print(f"  {step:<10}  {run.timings[step]:8.1f} s")
 
 
-def _threshold_failures(args: argparse.Namespace, report: EvaluationReport) -> list[str]:
+def _threshold_failures(args: argparse.Namespace, reports: Reports) -> list[str]:
+    report = reports.identifiable if args.threshold_scope == "identifiable" else reports.all_records
+    if report is None:
+        return [f"no {args.threshold_scope}-records figures to check the thresholds against"]
     checks = [("precision", report.precision, args.min_precision), ("recall", report.recall, args.min_recall)]
-    return [f"{name} {value:.4f} is below --min-{name} {minimum}" for name, value, minimum in checks
-            if minimum is not None and value < minimum]
+    return [f"{args.threshold_scope}-records {name} {value:.4f} is below --min-{name} {minimum}"
+            for name, value, minimum in checks if minimum is not None and value < minimum]
 
 
-def _write_json(path: Path, run: Run, args: argparse.Namespace, report: EvaluationReport, failures: list[str]) -> None:
+def _write_json(path: Path, run: Run, args: argparse.Namespace, reports: Reports, failures: list[str]) -> None:
     document = {
         "mode": run.mode,
         "inputs": run.inputs,
         "timings_seconds": run.timings,
-        "thresholds": {"min_precision": args.min_precision, "min_recall": args.min_recall},
+        "thresholds": {"min_precision": args.min_precision, "min_recall": args.min_recall,
+                       "scope": args.threshold_scope},
         "passed": not failures,
-        **report_to_dict(report),
+        **report_to_dict(reports.all_records),
+        "identifiable": None if reports.identifiable is None else {
+            "records": reports.identifiable_records,
+            "of_truth_records": reports.truth_records,
+            **report_to_dict(reports.identifiable),
+        },
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -178,16 +214,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with scratch_workdir(args.workdir) as workdir:
             print(f"Workdir: {workdir.root}" + ("" if args.workdir else " (temporary, deleted afterwards)"))
-            status, report = _evaluate(args, workdir, run)
+            status, reports = _evaluate(args, workdir, run)
     except ValueError as error:  # InputError and other unusable input: say what and where
         print(f"error: {error}", file=sys.stderr)
         return 2
     _print_timings(run)
-    if report is None:
+    if reports is None:
         return status
-    failures = _threshold_failures(args, report)
+    failures = _threshold_failures(args, reports)
     if args.json:
-        _write_json(args.json, run, args, report, failures)
+        _write_json(args.json, run, args, reports, failures)
     for failure in failures:
         print(f"FAILED: {failure}", file=sys.stderr)
     return 1 if failures else 0

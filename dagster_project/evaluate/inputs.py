@@ -87,3 +87,56 @@ def attach_resolved(conn: duckdb.DuckDBPyConnection, warehouse: Path) -> int:
         f"create or replace temp view resolved as select {', '.join(RESOLVED_COLUMNS)} from wh.{RESOLVED_TABLE}"
     )
     return conn.execute("select count(*) from resolved").fetchone()[0]
+
+
+#: Records that carry identity evidence in the data itself, whatever the resolver makes of it:
+#: every CRM contact; a till sale with a loyalty card, an e-mail, a phone, or a full name and
+#: postal code; a web event with a user id, e-mail or phone, or on a device (anonymousId) that
+#: shows one of those at some point. A cash sale with nothing on it, or the events of a device
+#: that never logged in, cannot be linked to anyone by any resolver: they are scored in the
+#: all-records figures and left out of these.
+_IDENTIFIABLE_SQL = """
+create or replace temp table identifiable as
+with events as (select * from wh.intermediate.int_web__events_deduplicated),
+identified_devices as (
+    select distinct anonymous_id from events
+    where anonymous_id is not null and (user_id is not null or email is not null or phone_raw is not null)
+)
+select 'crm' as source, contact_id as record_key from wh.intermediate.int_crm__contacts_latest
+union all
+select 'pos', transaction_id from wh.intermediate.int_pos__transactions_deduplicated
+where loyalty_id is not null or email is not null or phone_raw is not null
+   or (first_name is not null and last_name is not null and postal_code is not null)
+union all
+select 'web', message_id from events
+where user_id is not null or email is not null or phone_raw is not null
+   or anonymous_id in (select anonymous_id from identified_devices)
+"""
+
+
+_EVIDENCE_TABLES = ("int_crm__contacts_latest", "int_pos__transactions_deduplicated", "int_web__events_deduplicated")
+
+
+def restrict_truth_to_identifiable(conn: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
+    """Keep only truth rows of identifiable records (see ``_IDENTIFIABLE_SQL``); the full truth
+    stays in ``truth_all``. Returns (identifiable rows, all rows), or None when the warehouse
+    lacks the deduplicated source tables the evidence is read from."""
+    present = conn.execute(
+        f"""select count(*) from information_schema.tables
+            where table_catalog = 'wh' and table_schema = 'intermediate'
+              and table_name in ({', '.join('?' * len(_EVIDENCE_TABLES))})""",
+        list(_EVIDENCE_TABLES),
+    ).fetchone()[0]
+    if present < len(_EVIDENCE_TABLES):
+        return None
+    conn.execute(_IDENTIFIABLE_SQL)
+    conn.execute("create or replace table truth_all as select * from truth")
+    conn.execute(
+        """create or replace table truth as
+           select truth_all.* from truth_all
+           semi join identifiable
+             on identifiable.source = truth_all.source and identifiable.record_key = truth_all.record_key"""
+    )
+    kept = conn.execute("select count(*) from truth").fetchone()[0]
+    total = conn.execute("select count(*) from truth_all").fetchone()[0]
+    return kept, total
