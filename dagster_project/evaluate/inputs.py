@@ -99,8 +99,11 @@ _IDENTIFIABLE_SQL = """
 create or replace temp table identifiable as
 with events as (select * from wh.intermediate.int_web__events_deduplicated),
 identified_devices as (
-    select distinct anonymous_id from events
-    where anonymous_id is not null and (user_id is not null or email is not null or phone_raw is not null)
+    select anonymous_id from events
+    where anonymous_id is not null
+    group by anonymous_id
+    having count(distinct user_id) <= 1
+       and count(coalesce(user_id, email, phone_raw)) > 0
 )
 select 'crm' as source, contact_id as record_key from wh.intermediate.int_crm__contacts_latest
 union all

@@ -89,3 +89,4 @@
 {% macro spark__cdp_string_agg_distinct(expr, separator=', ') -%}
     array_join(array_sort(collect_set({{ expr }})), {{ cdp_sql_string(separator) }})
 {%- endmacro %}
+

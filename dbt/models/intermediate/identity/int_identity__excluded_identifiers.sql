@@ -96,11 +96,54 @@ seen_with as (
         and not other.is_malformed
     where other.identifier_type in (select linked_type from limits)
 
-    union all
+),
 
-    select identifier_type, identifier_value, node_key, 'first_name', first_name_normalized
+-- First names count once per spelling: a name counts as another person's only when it is not a
+-- variant (Jaro-Winkler below identity_name_variant_threshold) of the identifier's most frequent
+-- first name, so a typo on one record does not make a person's own phone look shared.
+first_names as (
+
+    select identifier_type, identifier_value, node_key, first_name_normalized, count(*) as records
     from limited
     where first_name_normalized is not null
+    group by 1, 2, 3, 4
+
+),
+
+usual_first_names as (
+
+    select node_key, first_name_normalized as usual_first_name
+    from (
+        select
+            node_key,
+            first_name_normalized,
+            row_number() over (partition by node_key order by records desc, first_name_normalized) as name_rank
+        from first_names
+    ) as ranked
+    where name_rank = 1
+
+),
+
+first_name_seen_with as (
+
+    select first_names.identifier_type, first_names.identifier_value, first_names.node_key,
+           'first_name' as linked_type,
+           case
+               when {{ cdp_name_similarity('first_names.first_name_normalized', 'usual_first_names.usual_first_name') }}
+                    >= {{ var('identity_name_variant_threshold') }}
+                   then usual_first_names.usual_first_name
+               else first_names.first_name_normalized
+           end as linked_value
+    from first_names
+    inner join usual_first_names on usual_first_names.node_key = first_names.node_key
+
+),
+
+all_seen_with as (
+
+    select * from seen_with
+    union all
+    select * from first_name_seen_with
 
 ),
 
@@ -118,7 +161,7 @@ shared as (
         ]) }} as reason,
         values_in_use.records
 
-    from seen_with
+    from all_seen_with as seen_with
     inner join limits
         on limits.identifier_type = seen_with.identifier_type
         and limits.linked_type = seen_with.linked_type
