@@ -6,12 +6,6 @@ source as (
 
 ),
 
-phone_country_codes as (
-
-    select * from {{ ref('phone_country_codes') }}
-
-),
-
 renamed as (
 
     select
@@ -51,20 +45,7 @@ renamed as (
 -- (var default_phone_country); without either only international forms are usable.
 phone_normalized as (
 
-    select
-        renamed.*,
-        {{ cdp_normalize_phone(
-            'renamed.phone_raw',
-            'phone_country_codes.calling_code',
-            'phone_country_codes.trunk_prefix',
-            'phone_country_codes.international_prefix',
-            'phone_country_codes.min_national_length',
-            'phone_country_codes.max_national_length'
-        ) }} as phone
-
-    from renamed
-    left join phone_country_codes
-        on phone_country_codes.iso2 = coalesce(renamed.country, {{ cdp_default_phone_country() }})
+    {{ cdp_with_e164_phone('renamed', 'phone_raw', 'renamed.country') }}
 
 ),
 
