@@ -1,6 +1,8 @@
 -- Record pairs matched without a shared identifier: a CRM duplicate with a typo in the e-mail,
 -- a till customer who gave a name and postal code. Candidates come from blocking (pairs must
--- share a block key, so only plausible pairs are compared), then each pair is scored on name
+-- share a block key: birth date and surname initial; a specific postal code and first initial;
+-- the e-mail's local part and surname initial; the e-mail's domain, surname prefix and first
+-- initial), so only plausible pairs are compared, then each pair is scored on name
 -- similarity and must meet one rule:
 --   name_birth_date   first and last names similar, same birth date
 --   name_email        first and last names similar, e-mails within a few edits
@@ -79,9 +81,15 @@ blocked as (
     select
         people.*,
         coalesce(postal_code_density.surnames, 0) <= {{ max_surnames_per_postal_code }} as is_specific_postal_code,
-        {{ dbt.concat(['cast(birth_date as ' ~ dbt.type_string() ~ ')', "'|'", 'left(last_name_normalized, 1)']) }} as block_birth_date,
-        {{ dbt.concat(['people.postal_code_normalized', "'|'", 'left(people.first_name_normalized, 1)']) }} as block_postal_code,
-        {{ dbt.concat(["left(split_part(email, '@', 1), 4)", "'|'", 'left(last_name_normalized, 1)']) }} as block_email
+        {{ dbt.concat(['cast(people.birth_date as ' ~ dbt.type_string() ~ ')', "'|'", 'left(people.last_name_normalized, 1)']) }} as block_birth_date,
+        -- only specific postal codes: the postal-code rule cannot fire on coarse ones anyway
+        case when coalesce(postal_code_density.surnames, 0) <= {{ max_surnames_per_postal_code }} then
+            {{ dbt.concat(['people.postal_code_normalized', "'|'", 'left(people.first_name_normalized, 1)']) }}
+        end as block_postal_code,
+        -- e-mail typos: the same local part (a typo in the domain), or the same domain and the
+        -- same start of the names (a typo in the local part)
+        {{ dbt.concat(["split_part(people.email, '@', 1)", "'|'", 'left(people.last_name_normalized, 1)']) }} as block_email_local,
+        {{ dbt.concat(["split_part(people.email, '@', 2)", "'|'", 'left(people.last_name_normalized, 3)', 'left(people.first_name_normalized, 1)']) }} as block_email_domain
 
     from people
     left join postal_code_density
@@ -91,7 +99,7 @@ blocked as (
 
 candidate_pairs as (
 
-    {%- for block in ['block_birth_date', 'block_postal_code', 'block_email'] %}
+    {%- for block in ['block_birth_date', 'block_postal_code', 'block_email_local', 'block_email_domain'] %}
     {% if not loop.first %}union{% endif %}
     select a.source as source_a, a.record_key as record_key_a, b.source as source_b, b.record_key as record_key_b
     from blocked as a
