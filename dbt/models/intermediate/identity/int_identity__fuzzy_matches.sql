@@ -193,11 +193,11 @@ final as (
         matched_at
 
     from matched
-    where not exists (
-        select 1 from ambiguous
-        where (ambiguous.source = matched.source_a and ambiguous.record_key = matched.record_key_a)
-            or (ambiguous.source = matched.source_b and ambiguous.record_key = matched.record_key_b)
-    )
+    left join ambiguous as ambiguous_a
+        on ambiguous_a.source = matched.source_a and ambiguous_a.record_key = matched.record_key_a
+    left join ambiguous as ambiguous_b
+        on ambiguous_b.source = matched.source_b and ambiguous_b.record_key = matched.record_key_b
+    where ambiguous_a.record_key is null and ambiguous_b.record_key is null
 
 )
 
