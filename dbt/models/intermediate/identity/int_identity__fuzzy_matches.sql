@@ -1,8 +1,8 @@
 -- Record pairs matched without a shared identifier: a CRM duplicate with a typo in the e-mail,
 -- a till customer who gave a name and postal code. Candidates come from blocking (pairs must
 -- share a block key: birth date and surname initial; a specific postal code and first initial;
--- the e-mail's local part and surname initial; the e-mail's domain, surname prefix and first
--- initial), so only plausible pairs are compared, then each pair is scored on name
+-- the e-mail's local part and surname initial; the e-mail's domain, skeleton, surname prefix
+-- and first initial), so only plausible pairs are compared, then each pair is scored on name
 -- similarity and must meet one rule:
 --   name_birth_date   first and last names similar, same birth date
 --   name_email        first and last names similar, e-mails within a few edits
@@ -86,10 +86,14 @@ blocked as (
         case when coalesce(postal_code_density.surnames, 0) <= {{ max_surnames_per_postal_code }} then
             {{ dbt.concat(['people.postal_code_normalized', "'|'", 'left(people.first_name_normalized, 1)']) }}
         end as block_postal_code,
-        -- e-mail typos: the same local part (a typo in the domain), or the same domain and the
-        -- same start of the names (a typo in the local part)
+        -- e-mail typos: the same local part (a typo in the domain), or the same domain, e-mail
+        -- skeleton (the rules veto different skeletons anyway) and start of the names (a typo in
+        -- the local part)
         {{ dbt.concat(["split_part(people.email, '@', 1)", "'|'", 'left(people.last_name_normalized, 1)']) }} as block_email_local,
-        {{ dbt.concat(["split_part(people.email, '@', 2)", "'|'", 'left(people.last_name_normalized, 3)', 'left(people.first_name_normalized, 1)']) }} as block_email_domain
+        {{ dbt.concat([
+            "split_part(people.email, '@', 2)", "'|'", cdp_regexp_replace('people.email', '[a-z]', ''), "'|'",
+            'left(people.last_name_normalized, 3)', 'left(people.first_name_normalized, 1)'
+        ]) }} as block_email_domain
 
     from people
     left join postal_code_density
