@@ -3,6 +3,7 @@
 import json
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -37,31 +38,42 @@ class CdpDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "seeds" if dbt_resource_props["resource_type"] == "seed" else None
 
 
+@dataclass(frozen=True)
+class _ModelTable:
+    """Where a dbt model's table lives and what extra metadata its ``meta.cdp`` asks for."""
+
+    qualifier: str  # '"schema"' or 'registry.main'
+    name: str
+    settings: dict[str, Any]
+
+
 @cache
-def _model_settings() -> dict[str, dict[str, Any]]:
-    """Each model's ``meta.cdp`` block from the manifest: what extra metadata to report."""
+def _model_tables() -> dict[str, _ModelTable]:
+    """Every model's table by dbt unique_id, from the manifest."""
     manifest = json.loads(cdp_dbt_project.manifest_path.read_text())
-    return {
-        node["name"]: node.get("config", {}).get("meta", {}).get("cdp", {})
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model"
-    }
+    tables = {}
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] != "model":
+            continue
+        in_registry = node.get("database") == REGISTRY_DATABASE
+        qualifier = f"{REGISTRY_DATABASE}.main" if in_registry else f'"{node["schema"]}"'
+        tables[unique_id] = _ModelTable(qualifier, node["alias"] or node["name"], node["config"].get("meta", {}).get("cdp", {}))
+    return tables
 
 
-def _model_metadata(conn: duckdb.DuckDBPyConnection, qualifier: str, table: str) -> dict[str, Any]:
+def _model_metadata(conn: duckdb.DuckDBPyConnection, table: _ModelTable) -> dict[str, Any]:
     """Row count, plus what the model's ``meta.cdp`` asks for.
 
     ``deduplicates: <model>`` reports how many rows deduplication dropped from that model;
     ``metadata_from_row: true`` reports every column of a one-row model (graph health).
     """
-    relation = f'{qualifier}."{table}"'
+    relation = f'{table.qualifier}."{table.name}"'
     rows = conn.execute(f"select count(*) from {relation}").fetchone()[0]
     metadata: dict[str, Any] = {"dagster/row_count": rows}
-    settings = _model_settings().get(table, {})
-    if upstream := settings.get("deduplicates"):
+    if upstream := table.settings.get("deduplicates"):
         upstream_rows = conn.execute(f'select count(*) from "staging"."{upstream}"').fetchone()[0]
         metadata["duplicates_dropped"] = upstream_rows - rows
-    if settings.get("metadata_from_row") and rows == 1:
+    if table.settings.get("metadata_from_row") and rows == 1:
         cursor = conn.execute(f"select * from {relation}")
         values = cursor.fetchone()
         for (name, *_), value in zip(cursor.description, values):
@@ -76,22 +88,16 @@ def _with_row_counts(events: list[Any], warehouse_path: str, registry_path: str)
     ``fetch_row_counts`` keeps a dbt adapter connection open in this process, which would
     hold the DuckDB file and block the next writer.
     """
+    tables = _model_tables()
     with duckdb.connect(warehouse_path, read_only=True) as conn:
         conn.execute(f"attach '{registry_path}' as {REGISTRY_DATABASE} (read_only)")
         for event in events:
-            if isinstance(event, (Output, AssetMaterialization)) and event.metadata.get("materialization_type"):
-                key = event.asset_key if isinstance(event, AssetMaterialization) else None
-                schema, table = (key.path if key else _output_relation(event))[-2:]
-                qualifier = f"{REGISTRY_DATABASE}.main" if schema == REGISTRY_DATABASE else f'"{schema}"'
-                event = event.with_metadata({**event.metadata, **_model_metadata(conn, qualifier, table)})
+            if isinstance(event, (Output, AssetMaterialization)):
+                unique_id = event.metadata.get("unique_id")
+                table = tables.get(str(unique_id.value)) if unique_id is not None else None
+                if table is not None:
+                    event = event.with_metadata({**event.metadata, **_model_metadata(conn, table)})
             yield event
-
-
-def _output_relation(event: Output) -> list[str]:
-    """``[schema, table]`` of a dbt model from its relation identifier metadata."""
-    identifier = str(event.metadata["dagster/relation_identifier"].value)
-    parts = identifier.replace('"', "").split(".")
-    return [REGISTRY_DATABASE, parts[-1]] if parts[0] == REGISTRY_DATABASE else parts[-2:]
 
 
 @dbt_assets(manifest=cdp_dbt_project.manifest_path, dagster_dbt_translator=CdpDbtTranslator())

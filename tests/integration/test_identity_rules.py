@@ -198,6 +198,7 @@ def test_graph_health_is_asset_metadata(resolved) -> None:
     metadata = materializations[0].metadata
     customers = conn.execute("select count(*) from marts.customers").fetchone()[0]
     assert metadata["customers"].value == customers
+    assert metadata["dagster/row_count"].value == 1
     for key in ("largest_customer_identifiers", "p99_identifiers_per_customer", "merges", "splits", "share_of_ids_changed"):
         assert key in metadata
     dedup = [m for m in result.asset_materializations_for_node("cdp_dbt_models")

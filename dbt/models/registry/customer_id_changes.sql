@@ -1,7 +1,8 @@
 {{ config(materialized='incremental', incremental_strategy='append', full_refresh=false) }}
 -- The registry's history of customer ids, appended every run and never rebuilt:
 --   merge    customer_id was merged into current_customer_id (the oldest id survives)
---   split    part of customer_id (nodes of it) now forms another customer, current_customer_id
+--   split    part of customer_id (nodes of it, or records that relied on a node that is gone)
+--            now forms another customer, current_customer_id
 --   retired  every node of customer_id is gone (records erased, identifiers excluded)
 -- reason explains the change from the links and exclusions that caused it.
 
@@ -22,6 +23,19 @@ previous as (
 links as (
 
     select * from {{ ref('int_identity__links') }}
+
+),
+
+record_identifiers as (
+
+    select * from {{ ref('int_identity__record_identifiers') }}
+
+),
+
+record_anchors as (
+
+    select * from {{ ref('int_identity__record_nodes') }}
+    where is_anchor
 
 ),
 
@@ -79,6 +93,26 @@ split_reasons as (
 
 ),
 
+-- records that carried a vanished node and now belong to another customer: the customer lost
+-- them, a split even though no surviving node changed hands
+left_with_vanished as (
+
+    select
+        vanished.customer_id,
+        assignment.customer_id as current_customer_id,
+        'split' as change_type,
+        count(distinct assignment.node_key) as nodes
+    from vanished
+    inner join record_identifiers on record_identifiers.node_key = vanished.node_key
+    inner join record_anchors
+        on record_anchors.source = record_identifiers.source
+        and record_anchors.record_key = record_identifiers.record_key
+    inner join assignment on assignment.node_key = record_anchors.node_key
+    where assignment.customer_id <> vanished.customer_id
+    group by vanished.customer_id, assignment.customer_id
+
+),
+
 retired as (
 
     select previous.customer_id, cast(null as {{ dbt.type_string() }}) as current_customer_id,
@@ -96,6 +130,14 @@ retired as (
 changes as (
 
     select * from moved
+    union all
+    select customer_id, current_customer_id, change_type, nodes
+    from left_with_vanished
+    where not exists (
+        select 1 from moved
+        where moved.customer_id = left_with_vanished.customer_id
+            and moved.current_customer_id = left_with_vanished.current_customer_id
+    )
     union all
     select * from retired
 
