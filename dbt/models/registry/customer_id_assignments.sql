@@ -6,7 +6,7 @@
 select
     node_key,
     customer_id,
-    cast('{{ var("cdp_run_id") }}' as {{ dbt.type_string() }}) as run_id,
+    cast('{{ cdp_run_id() }}' as {{ dbt.type_string() }}) as run_id,
     {{ dbt.current_timestamp() }} as assigned_at
 
 from {{ ref('int_identity__customer_assignment') }}

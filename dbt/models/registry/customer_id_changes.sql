@@ -146,7 +146,7 @@ changes as (
 final as (
 
     select
-        cast('{{ var("cdp_run_id") }}' as {{ dbt.type_string() }}) as run_id,
+        cast('{{ cdp_run_id() }}' as {{ dbt.type_string() }}) as run_id,
         {{ dbt.current_timestamp() }} as changed_at,
         changes.change_type,
         changes.customer_id,

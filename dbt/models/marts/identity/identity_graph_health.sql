@@ -1,6 +1,7 @@
 -- How healthy the identity graph is after this run: one row, shown as metadata on the Dagster
 -- asset. A sudden jump in the largest customer or in the share of changed ids is the signature
--- of an over-merge (a new junk value gluing people together).
+-- of an over-merge (a new junk value gluing people together). Merges and splits are this run's
+-- rows of the registry's change log.
 
 with
 
@@ -47,11 +48,19 @@ records_per_customer as (
 
 ),
 
+this_run_changes as (
+
+    select
+        count(case when change_type = 'merge' then 1 end) as merges,
+        count(case when change_type = 'split' then 1 end) as splits
+    from {{ ref('customer_id_changes') }}
+    where run_id = '{{ cdp_run_id() }}'
+
+),
+
 id_changes as (
 
     select
-        count(distinct case when previous_customer_id <> customer_id and holds_previous_customer then previous_customer_id end) as merges,
-        count(distinct case when previous_customer_id <> customer_id and not holds_previous_customer then customer_id end) as splits,
         count(case when previous_customer_id is not null then 1 end) as nodes_seen_before,
         count(case when previous_customer_id <> customer_id then 1 end) as nodes_changed,
         count(distinct case when is_new_customer then customer_id end) as new_customers
@@ -68,8 +77,8 @@ final as (
         (select max(records) from records_per_customer) as largest_customer_records,
         (select percentile_cont(0.99) within group (order by identifiers) from per_customer) as p99_identifiers_per_customer,
         id_changes.new_customers,
-        id_changes.merges,
-        id_changes.splits,
+        this_run_changes.merges,
+        this_run_changes.splits,
         case when id_changes.nodes_seen_before > 0
             then round(cast(id_changes.nodes_changed as double) / id_changes.nodes_seen_before, 6)
             else 0
@@ -81,6 +90,7 @@ final as (
         (select count(distinct node_key) from excluded where exclusion = 'shared') as shared_identifiers
 
     from id_changes
+    cross join this_run_changes
 
 )
 
