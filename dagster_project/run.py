@@ -9,6 +9,7 @@ non-zero with the failing steps' messages when anything fails.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -22,6 +23,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m dagster_project.run", description=__doc__.splitlines()[0])
     parser.add_argument("--landing-dir", type=Path, help="landing directory (default: $CDP_LANDING_DIR or the bundled sample)")
     parser.add_argument("--warehouse", type=Path, help="DuckDB file (default: $CDP_WAREHOUSE or warehouse/cdp.duckdb)")
+    parser.add_argument(
+        "--verbose", action="store_true",
+        help="show Dagster's debug log and dbt's output here instead of in <warehouse dir>/logs/last_run.log",
+    )
     parser.add_argument(
         "--identity-registry", type=Path,
         help="identity registry file (default: $CDP_IDENTITY_REGISTRY, else identity_registry.duckdb beside the warehouse)",
@@ -60,12 +65,22 @@ def main(argv: list[str] | None = None) -> int:
             }
         }
     }
+    if not args.verbose:
+        run_config["loggers"] = {"console": {"config": {"log_level": "INFO"}}}
+    log_path = warehouse_path.parent / "logs" / "last_run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     started_at, start = datetime.now(timezone.utc), time.monotonic()
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    result = defs.resolve_job_def("cdp_pipeline").execute_in_process(
-        run_config=run_config, instance=instance, raise_on_error=False
-    )
+    # dagster-dbt echoes every dbt log line to stdout: keep it in a file unless asked for.
+    with open(log_path, "w", encoding="utf-8") as log, (
+        contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(log)
+    ):
+        result = defs.resolve_job_def("cdp_pipeline").execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False
+        )
     elapsed = time.monotonic() - start
+    if not args.verbose:
+        print(f"dbt's output: {log_path}\n")
 
     if warehouse_path.exists():
         with duckdb.connect(str(warehouse_path), read_only=True) as conn:
@@ -78,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
             print(f"  step {event.step_key}: {error.message.strip() if error else 'failed'}", file=sys.stderr)
+    print(f"dbt's full output: {log_path}", file=sys.stderr)
     return 1
 
 
