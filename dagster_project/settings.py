@@ -33,11 +33,9 @@ class Settings:
     warehouse_path: Path
     identity_registry_path: Path
     duckdb_memory_limit: str
-    duckdb_threads: int | None
 
     @classmethod
     def from_env(cls) -> "Settings":
-        threads = os.environ.get("CDP_DUCKDB_THREADS", "").strip()
         warehouse_path = _path_from_env("CDP_WAREHOUSE", PROJECT_ROOT / "warehouse" / "cdp.duckdb")
         return cls(
             landing_dir=_path_from_env("CDP_LANDING_DIR", SAMPLE_LANDING_DIR),
@@ -45,5 +43,4 @@ class Settings:
             # Stable customer ids live in their own file, so a rebuilt warehouse keeps them.
             identity_registry_path=_path_from_env("CDP_IDENTITY_REGISTRY", registry_beside(warehouse_path)),
             duckdb_memory_limit=os.environ.get("CDP_DUCKDB_MEMORY_LIMIT", "8GB"),
-            duckdb_threads=int(threads) if threads else None,
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.contracts import ALL_SOURCES, CsvSource
+from dagster_project.contracts import ALL_SOURCES, CsvSource, JsonLinesSource
 
 #: Columns every raw table carries besides the contract's own.
 LINEAGE_COLUMNS = {
@@ -51,7 +51,7 @@ _RAW_DDL = [
 ]
 
 
-def raw_table_ddl(source) -> str:
+def raw_table_ddl(source: CsvSource | JsonLinesSource) -> str:
     """``create table`` for a source's raw table: contract columns as landed, plus lineage."""
     if isinstance(source, CsvSource):
         columns = {name: "varchar" for name in source.column_names}
@@ -63,15 +63,13 @@ def raw_table_ddl(source) -> str:
 
 
 @contextmanager
-def connect(path: Path, memory_limit: str = "8GB", threads: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: Path, memory_limit: str = "8GB") -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse for writing, with the raw layer in place, and always close it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(path))
     try:
         conn.execute("set TimeZone = 'UTC'")
         conn.execute(f"set memory_limit = '{memory_limit}'")
-        if threads:
-            conn.execute(f"set threads = {int(threads)}")
         for statement in [*_RAW_DDL, *(raw_table_ddl(s) for s in ALL_SOURCES)]:
             conn.execute(statement)
         yield conn

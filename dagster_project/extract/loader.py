@@ -151,8 +151,9 @@ class SourceLoader:
         checksum, is_utf8 = file_fingerprint(path)
         known = self.conn.execute(
             """select file_name, checksum, status from raw.load_log
-               where source = ? and status in ('loaded', 'changed', 'duplicate')""",
-            [self.source.name],
+               where source = ? and status in ('loaded', 'changed', 'duplicate')
+                 and (file_name = ? or checksum = ?)""",
+            [self.source.name, path.name, checksum],
         ).fetchall()
         loaded_same_name = [c for name, c, status in known if name == path.name and status == "loaded"]
         if loaded_same_name:

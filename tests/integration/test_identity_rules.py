@@ -61,23 +61,22 @@ SALES = [
 ]
 
 
+def _write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
+    lines = [",".join(columns)] + [",".join(row.get(column, "") for column in columns) for row in rows]
+    path.write_text("\n".join(lines) + "\n")
+
+
 def _write_sources(landing: Path) -> None:
     for folder in ("crm", "web", "pos"):
         (landing / folder).mkdir(parents=True)
-    rows = [{**CONTACT_DEFAULTS, **contact} for contact in CONTACTS]
-    lines = [",".join(CRM_CONTACTS.column_names)] + [
-        ",".join(row.get(column, "") for column in CRM_CONTACTS.column_names) for row in rows
-    ]
-    (landing / "crm" / "contacts.csv").write_text("\n".join(lines) + "\n")
+    _write_csv(landing / "crm" / "contacts.csv", CRM_CONTACTS.column_names,
+               [{**CONTACT_DEFAULTS, **contact} for contact in CONTACTS])
     events = [{"timestamp": "2026-01-02T10:00:00Z", **event} for event in EVENTS]
     (landing / "web" / "events.jsonl").write_text("\n".join(json.dumps(e) for e in events) + "\n")
     sale_defaults = {"store_id": "S001", "transaction_at": "2026-01-03T12:00:00+00:00", "amount": "9.99",
                      "currency": "GBP", "country": "GB"}
-    sale_rows = [{**sale_defaults, **sale} for sale in SALES]
-    lines = [",".join(POS_TRANSACTIONS.column_names)] + [
-        ",".join(row.get(column, "") for column in POS_TRANSACTIONS.column_names) for row in sale_rows
-    ]
-    (landing / "pos" / "sales.csv").write_text("\n".join(lines) + "\n")
+    _write_csv(landing / "pos" / "sales.csv", POS_TRANSACTIONS.column_names,
+               [{**sale_defaults, **sale} for sale in SALES])
 
 
 @pytest.fixture(scope="module")

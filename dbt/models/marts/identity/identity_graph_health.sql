@@ -11,9 +11,9 @@ assignment as (
 
 ),
 
-records as (
+customers as (
 
-    select * from {{ ref('customer_records') }}
+    select * from {{ ref('customers') }}
 
 ),
 
@@ -26,25 +26,6 @@ links as (
 excluded as (
 
     select * from {{ ref('int_identity__excluded_identifiers') }}
-
-),
-
-per_customer as (
-
-    select
-        assignment.customer_id,
-        count(case when assignment.node_key not like 'record:%' then 1 end) as identifiers,
-        max(case when split_part(assignment.node_key, ':', 1) in ('crm_contact_id', 'email', 'phone', 'loyalty_id', 'user_id') then 1 else 0 end) as is_known
-    from assignment
-    group by assignment.customer_id
-
-),
-
-records_per_customer as (
-
-    select customer_id, count(*) as records
-    from records
-    group by customer_id
 
 ),
 
@@ -71,11 +52,11 @@ id_changes as (
 final as (
 
     select
-        (select count(*) from per_customer) as customers,
-        (select sum(is_known) from per_customer) as known_customers,
-        (select max(identifiers) from per_customer) as largest_customer_identifiers,
-        (select max(records) from records_per_customer) as largest_customer_records,
-        (select percentile_cont(0.99) within group (order by identifiers) from per_customer) as p99_identifiers_per_customer,
+        (select count(*) from customers) as customers,
+        (select count(case when is_known then 1 end) from customers) as known_customers,
+        (select max(identifiers) from customers) as largest_customer_identifiers,
+        (select max(crm_contacts + web_events + pos_transactions) from customers) as largest_customer_records,
+        (select percentile_cont(0.99) within group (order by identifiers) from customers) as p99_identifiers_per_customer,
         id_changes.new_customers,
         this_run_changes.merges,
         this_run_changes.splits,
