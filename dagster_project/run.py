@@ -34,9 +34,20 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _instance():
+    """Dagster's run history: kept under $DAGSTER_HOME (created if missing) when set, else a throwaway one."""
+    from dagster import DagsterInstance
+
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return DagsterInstance.ephemeral()
+    Path(home).mkdir(parents=True, exist_ok=True)
+    return DagsterInstance.get()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    from dagster import DagsterEventType, DagsterInstance
+    from dagster import DagsterEventType
 
     from dagster_project.definitions import defs
     from dagster_project.settings import Settings, registry_beside
@@ -70,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     log_path = warehouse_path.parent / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started_at, start = datetime.now(timezone.utc), time.monotonic()
-    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    instance = _instance()
     # dagster-dbt echoes every dbt log line to stdout: keep it in a file unless asked for.
     with open(log_path, "w", encoding="utf-8") as log, (
         contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(log)

@@ -16,3 +16,9 @@ def sample_landing(tmp_path: Path) -> Path:
     target = tmp_path / "landing"
     shutil.copytree(SAMPLE_LANDING_DIR, target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def _throwaway_dagster_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests keep no run history: without DAGSTER_HOME every run uses a throwaway Dagster instance."""
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
