@@ -9,7 +9,10 @@ from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, d
 cdp_pipeline_job = define_asset_job(
     name="cdp_pipeline",
     selection=AssetSelection.all(),
-    description="Extract every source, then build and test every dbt model.",
+    description=(
+        "Extract every source, build and test every dbt model, gate the marts and segments with "
+        "Great Expectations, then record segment memberships and publish the exports."
+    ),
 )
 
 cdp_nightly_schedule = ScheduleDefinition(

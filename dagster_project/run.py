@@ -31,7 +31,21 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--identity-registry", type=Path,
         help="identity registry file (default: $CDP_IDENTITY_REGISTRY, else identity_registry.duckdb beside the warehouse)",
     )
+    parser.add_argument(
+        "--exports-dir", type=Path,
+        help="where segment exports are published (default: $CDP_EXPORTS_DIR, else exports/ beside the warehouse)",
+    )
     return parser.parse_args(argv)
+
+
+def _companion_path(given: Path | None, warehouse_given: Path | None, env_var: str, beside: Path, configured: Path) -> Path:
+    """A path that belongs with the warehouse (registry, exports): the flag, else beside a warehouse
+    given by flag (unless its env var is set), else the configured default."""
+    if given:
+        return given.resolve()
+    if warehouse_given and not os.environ.get(env_var):
+        return beside
+    return configured
 
 
 def _instance():
@@ -50,19 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     from dagster import DagsterEventType
 
     from dagster_project.definitions import defs
-    from dagster_project.settings import Settings, registry_beside
+    from dagster_project.settings import Settings, exports_beside, registry_beside
     from dagster_project.summary import build_summary, format_summary
 
     settings = Settings.from_env()
     landing_dir = args.landing_dir.resolve() if args.landing_dir else settings.landing_dir
     warehouse_path = args.warehouse.resolve() if args.warehouse else settings.warehouse_path
-    if args.identity_registry:
-        registry_path = args.identity_registry.resolve()
-    elif args.warehouse and not os.environ.get("CDP_IDENTITY_REGISTRY"):
-        registry_path = registry_beside(warehouse_path)
-    else:
-        registry_path = settings.identity_registry_path
-    print(f"Landing directory: {landing_dir}\nWarehouse:         {warehouse_path}\nIdentity registry: {registry_path}\n")
+    registry_path = _companion_path(args.identity_registry, args.warehouse, "CDP_IDENTITY_REGISTRY",
+                                    registry_beside(warehouse_path), settings.identity_registry_path)
+    exports_dir = _companion_path(args.exports_dir, args.warehouse, "CDP_EXPORTS_DIR",
+                                  exports_beside(warehouse_path), settings.exports_dir)
+    print(f"Landing directory: {landing_dir}\nWarehouse:         {warehouse_path}\nIdentity registry: {registry_path}\nExports:           {exports_dir}\n")
     # Paths go in as run config, so they hold whatever the definitions were built with.
     run_config = {
         "resources": {
@@ -72,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                     "landing_dir": str(landing_dir),
                     "identity_registry_path": str(registry_path),
                     "memory_limit": settings.duckdb_memory_limit,
+                    "exports_dir": str(exports_dir),
                 }
             }
         }

@@ -25,6 +25,11 @@ def registry_beside(warehouse_path: Path) -> Path:
     return warehouse_path.parent / "identity_registry.duckdb"
 
 
+def exports_beside(warehouse_path: Path) -> Path:
+    """The default exports directory: next to the warehouse whose segments it publishes."""
+    return warehouse_path.parent / "exports"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Run-time configuration of one deployment."""
@@ -33,6 +38,7 @@ class Settings:
     warehouse_path: Path
     identity_registry_path: Path
     duckdb_memory_limit: str
+    exports_dir: Path
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -43,4 +49,5 @@ class Settings:
             # Stable customer ids live in their own file, so a rebuilt warehouse keeps them.
             identity_registry_path=_path_from_env("CDP_IDENTITY_REGISTRY", registry_beside(warehouse_path)),
             duckdb_memory_limit=os.environ.get("CDP_DUCKDB_MEMORY_LIMIT", "8GB"),
+            exports_dir=_path_from_env("CDP_EXPORTS_DIR", exports_beside(warehouse_path)),
         )

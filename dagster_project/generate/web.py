@@ -4,7 +4,14 @@ A session is a handful of page views (``screen`` views in the apps) with product
 basket adds and sometimes an order. In the session where a visitor logs in on a device
 the first events are anonymous, then come ``alias`` (sometimes, on the first login),
 ``identify`` with traits and ``group`` (rarely, on the first login), and the rest carry
-the ``userId``. Delivery is at-least-once: ~1% of events are written twice with the same
+the ``userId``. Consent: most visitors answer the cookie banner on their first visit
+(Segment's own ``Segment Consent Preference Updated`` call, answers in
+``context.consent.categoryPreferences``) and a few logged-in sessions end on the
+preferences page (a ``Consent Updated`` track call with ``email``/``sms``/``ads``
+booleans); see docs/data_contracts.md. Consent calls draw from their own random stream
+(``"web", "consent", day``), so adding them left every other line as it was.
+
+Delivery is at-least-once: ~1% of events are written twice with the same
 ``messageId``; most copies land in the same file, some at the top of the next day's file
 (a retry flushed after midnight, with a later ``receivedAt``).
 
@@ -65,6 +72,15 @@ SERVER_SIDE_ORDER_RATE = 0.5  # logged-in orders sent by the backend: userId, no
 GUEST_EMAIL_RATE = 0.6  # anonymous orders carrying the checkout e-mail in context.traits
 HOME_IP_RATE = {"desktop": 0.8, "mobile_web": 0.3, "ios": 0.3, "android": 0.3}
 SEARCH_TERMS = ("boots", "rain jacket", "gift", "sale", "tote bag", "wool scarf")
+#: consent (docs/data_contracts.md, "Consent"): visitors who answer the cookie banner on their
+#: first visit, and how often they accept each cookie category
+BANNER_ANSWER_RATE = 0.7
+BANNER_ACCEPTS = {"Advertising": 0.55, "Analytics": 0.7}
+BANNER_EVENT = "Segment Consent Preference Updated"
+#: logged-in sessions that end on the preferences page, and what is ticked there
+PREFERENCES_RATE = 0.08
+PREFERENCES_OPT_IN = {"email": 0.5, "sms": 0.25, "ads": 0.45}
+PREFERENCES_EVENT = "Consent Updated"
 
 # ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` without building an encoder
 # per call and without the cycle check (events are trees): a fifth of the web time otherwise
@@ -90,6 +106,8 @@ class _Day:
 
     def __init__(self, day: int, config: GenerationConfig, truth: TruthWriter) -> None:
         self.rng = derive_rng(config.seed, "web", "day", day)
+        # consent calls draw only from here: the rest of the day is the same with or without them
+        self.consent_rng = derive_rng(config.seed, "web", "consent", day)
         self.malformer = Malformer(config.seed, "web", config.malformed_rate, day)
         self.compact_day = date_text(config.first_day + day).replace("-", "")
         self.day_end_ms = config.start_ms + (day + 1) * DAY_MS
@@ -144,6 +162,8 @@ class _Day:
         basket: list[tuple[Product, int]] = []
         if user_id and rng.random() < REIDENTIFY_RATE:
             t = self._identify(visitor, device, base, t)
+        if session.seq == 0:
+            self._cookie_banner(visitor, device, base, user_id, session.start_ms)
 
         for page in range(pages):
             kind = PAGE_KINDS.pick(rng)
@@ -174,6 +194,39 @@ class _Day:
 
         if basket and rng.random() < ORDER_RATE:
             self._order(visitor, device, self._context(base, visitor, device, user_id), user_id, t, basket, currency)
+        if user_id:
+            self._preferences(visitor, device, base, user_id, t)
+
+    # -- consent (own random stream) ----------------------------------------------------
+    def _consent_call(self, visitor: Visitor, device: Device, context: dict[str, Any], user_id: str, t: int,
+                      fields: dict[str, Any]) -> None:
+        """Land one consent call: never re-delivered or malformed, so the day's own stream
+        and the malformer are untouched."""
+        rng = self.consent_rng
+        event = call("track", uuid4(rng), device.anonymous_id, user_id, context, fields)
+        received = stamp_from_device(event, t, device, rng)
+        self._line(received, _encode(event))
+        self.truth.add("web", event["messageId"], visitor.person.person_id)
+
+    def _cookie_banner(self, visitor: Visitor, device: Device, base: dict[str, Any], user_id: str,
+                       start: int) -> None:
+        """The visitor's first visit: most answer the cookie banner a few seconds in."""
+        rng = self.consent_rng
+        if rng.random() >= BANNER_ANSWER_RATE:
+            return
+        preferences = {"Necessary": True, **{name: rng.random() < p for name, p in BANNER_ACCEPTS.items()}}
+        context = {**self._context(base, visitor, device, user_id), "consent": {"categoryPreferences": preferences}}
+        self._consent_call(visitor, device, context, user_id, start + between(rng, 2000, 20_000),
+                           {"event": BANNER_EVENT, "properties": {}})
+
+    def _preferences(self, visitor: Visitor, device: Device, base: dict[str, Any], user_id: str, t: int) -> None:
+        """Sometimes a logged-in session ends on the preferences page: all three answers."""
+        rng = self.consent_rng
+        if rng.random() >= PREFERENCES_RATE:
+            return
+        properties = {channel: rng.random() < p for channel, p in PREFERENCES_OPT_IN.items()}
+        self._consent_call(visitor, device, self._context(base, visitor, device, user_id), user_id,
+                           t + between(rng, 5000, 60_000), {"event": PREFERENCES_EVENT, "properties": properties})
 
     def _context(self, base: dict[str, Any], visitor: Visitor, device: Device, user_id: str) -> dict[str, Any]:
         context = dict(base)

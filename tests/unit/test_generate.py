@@ -262,7 +262,8 @@ def test_every_well_formed_web_line_is_a_segment_call(sample: Sample) -> None:
         if event["type"] == "page":
             assert {"path", "title", "url"} <= set(event["context"]["page"])
     tracks = {event["event"]: event["properties"] for _, event in sample.web if event["type"] == "track"}
-    assert set(tracks) == {"Product Viewed", "Product Added", "Order Completed"}
+    assert set(tracks) == {"Product Viewed", "Product Added", "Order Completed", "Consent Updated",
+                           "Segment Consent Preference Updated"}
     assert {"product_id", "sku", "name", "price", "quantity"} <= set(tracks["Product Added"])
     assert {"order_id", "revenue", "currency", "products"} <= set(tracks["Order Completed"])
     assert any("traits" in e["context"] for _, e in sample.web if e["type"] != "identify")
@@ -278,6 +279,60 @@ def test_truth_covers_exactly_the_well_formed_record_keys(sample: Sample) -> Non
     keys |= {("web", event["messageId"]) for _, event in sample.web}
     assert keys == set(sample.truth)
     assert set(sample.truth.values()) <= {f"P{i:07d}" for i in range(1, PEOPLE + 1)}
+
+
+CONSENT_EVENTS = {"Consent Updated", "Segment Consent Preference Updated"}
+
+
+def _is_consent_line(line: str) -> bool:
+    event = web_event(line)
+    return event is not None and event.get("event") in CONSENT_EVENTS
+
+
+def test_consent_calls_follow_the_documented_forms(sample: Sample) -> None:
+    """docs/data_contracts.md, Consent: the cookie banner (Segment's own event, answers in
+    context.consent.categoryPreferences) and the preferences page (Consent Updated, booleans)."""
+    consent = [event for _, event in sample.web if event.get("event") in CONSENT_EVENTS]
+    banners = [e for e in consent if e["event"] == "Segment Consent Preference Updated"]
+    pages = [e for e in consent if e["event"] == "Consent Updated"]
+    assert banners and pages
+    for event in banners:
+        preferences = event["context"]["consent"]["categoryPreferences"]
+        assert isinstance(preferences["Advertising"], bool) and preferences["Necessary"] is True
+    for event in pages:
+        assert event["userId"] and set(event["properties"]) == {"email", "sms", "ads"}
+        assert all(isinstance(v, bool) for v in event["properties"].values())
+    # the banner is answered once at most per person (on their first visit), by most web visitors
+    people = Counter(sample.person("web", e["messageId"]) for e in banners)
+    assert max(people.values()) == 1
+    web_people = {sample.person("web", e["messageId"]) for _, e in sample.web}
+    assert 0.5 < len(people) / len(web_people) < 0.9
+    # answers vary
+    assert {e["context"]["consent"]["categoryPreferences"]["Advertising"] for e in banners} == {True, False}
+    assert {e["properties"]["email"] for e in pages} == {True, False}
+
+
+def test_consent_calls_leave_every_other_line_as_it_was(clean: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Consent calls draw from their own random stream: without them the files are the same
+    minus the consent lines (so adding them did not change the existing sample)."""
+    from dagster_project.generate import web
+
+    monkeypatch.setattr(web, "BANNER_ANSWER_RATE", 0.0)
+    monkeypatch.setattr(web, "PREFERENCES_RATE", 0.0)
+    generate(PEOPLE, SEED, tmp_path, malformed_rate=0, workers=1)
+    without, with_consent = files(tmp_path), files(clean)
+    assert without.keys() == with_consent.keys()
+    added = 0
+    for name, content in with_consent.items():
+        lines = content.decode().splitlines()
+        kept = [line for line in lines if not _is_consent_line(line)]
+        added += len(lines) - len(kept)
+        if name == "ground_truth.csv":
+            assert set(without[name].decode().splitlines()) <= set(lines)
+        else:
+            assert kept == without[name].decode().splitlines(), name
+    assert added > 0
 
 
 def test_malformed_rows_only_when_asked_and_nothing_else_changes(sample: Sample, out: Path, clean: Path) -> None:

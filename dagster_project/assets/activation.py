@@ -1,0 +1,155 @@
+"""Activation assets: segment memberships over time and, per segment and destination, the exports.
+
+Every segment declared in ``dbt/models/segments/`` becomes assets here without code changes (see
+``activation/segments.py``). They all sit downstream of the quality gate's blocking checks, so a
+failing gate stops memberships and exports alike and the last published files stay as they were.
+"""
+
+
+from datetime import datetime, timezone
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
+
+from dagster_project.activation.memberships import record_memberships
+from dagster_project.activation.segments import Segment, discover_segments
+from dagster_project.assets.dbt_project import cdp_dbt_project
+from dagster_project.exports.ads import audience_query
+from dagster_project.exports.export import ExportResult, export_members
+from dagster_project.resources import WarehouseResource
+
+SEGMENTS = discover_segments(cdp_dbt_project.manifest_path)
+
+
+@asset(
+    key=["activation", "segment_memberships"],
+    group_name="activation",
+    deps=[segment.asset_key for segment in SEGMENTS],
+    kinds={"duckdb"},
+    description=(
+        "Who is in each segment and since when (activation.segment_memberships), and every entry and "
+        "exit over time (activation.segment_membership_changes, kept in the identity registry file)."
+    ),
+)
+def segment_memberships(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    with warehouse.connect(with_registry=True) as conn:
+        counts = record_memberships(conn, SEGMENTS, context.run_id, datetime.now(timezone.utc))
+    table = ["| segment | members | entered | exited |", "| --- | ---: | ---: | ---: |"]
+    table += [f"| {name} | {c.members} | {c.entered} | {c.exited} |" for name, c in sorted(counts.items())]
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": sum(c.members for c in counts.values()),
+            "segments": MetadataValue.md("\n".join(table)),
+            "entered": sum(c.entered for c in counts.values()),
+            "exited": sum(c.exited for c in counts.values()),
+        }
+    )
+
+
+def _export_metadata(result: ExportResult) -> dict[str, Any]:
+    return {
+        "dagster/row_count": result.row_count,
+        "members_added": result.delta.adds,
+        "members_removed": result.delta.removes,
+        "published_at": MetadataValue.path(str(result.public_path)),
+        "version": result.version_id,
+        "manifest": MetadataValue.json(result.manifest),
+    }
+
+
+def _segment_export_query(segment: Segment, destination: str) -> str:
+    """The members a destination receives: the declared columns, or the platform's hashed identifiers.
+
+    Ad audiences re-check ads consent here as well as in the gate: hashing an e-mail for an ad
+    platform is the one place where a consent slip would leave the company.
+    """
+    if destination == "files":
+        return f"select {', '.join(segment.exported_columns)} from {segment.relation}"
+    members = f"""(select members.customer_id, customers.email, customers.phone
+        from {segment.relation} as members
+        inner join marts.customers as customers using (customer_id)
+        inner join marts.customer_metrics as metrics using (customer_id)
+        where metrics.ads_consent)"""
+    platform = destination.removesuffix("_ads")
+    return audience_query(platform, members, key="customer_id", email="email", phone="phone")
+
+
+def build_segment_export(segment: Segment, destination: str) -> AssetsDefinition:
+    """The asset that publishes ``segment`` to ``destination`` (files, google_ads or meta_ads)."""
+
+    @asset(
+        key=["exports", destination, segment.name],
+        group_name="exports",
+        deps=[segment.asset_key, segment_memberships.key],
+        kinds={"csv", "parquet"} if destination == "files" else {"csv"},
+        owners=[f"team:{segment.owner}"],
+        description=f"{segment.description} Published to `<exports>/{destination}/{segment.name}` with a delta and a manifest.",
+    )
+    def _export(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        with warehouse.read() as conn:
+            result = export_members(
+                conn, warehouse.exports_path, destination, segment.name, _segment_export_query(segment, destination),
+                key="customer_id", run_id=context.run_id,
+            )
+        context.log.info(f"{segment.name} → {destination}: {result.row_count} members, +{result.delta.adds} −{result.delta.removes}")
+        return MaterializeResult(metadata=_export_metadata(result))
+
+    return _export
+
+
+#: The CRM update file: one row per CRM contact with its customer id and the traits the CRM shows.
+#: update_key changes whenever any trait does, so the delta's adds are the rows to upsert.
+_CRM_UPDATES_QUERY = """
+with memberships as (
+    select customer_id, string_agg(segment, '|' order by segment) as segments
+    from activation.segment_memberships
+    group by customer_id
+),
+updates as (
+    select
+        records.record_key as crm_contact_id,
+        records.customer_id,
+        coalesce(memberships.segments, '') as segments,
+        metrics.lifetime_value,
+        metrics.total_orders,
+        metrics.recency_score,
+        metrics.frequency_score,
+        metrics.monetary_score,
+        metrics.rfm_score,
+        metrics.preferred_channel
+    from marts.customer_records as records
+    inner join marts.customer_metrics as metrics using (customer_id)
+    left join memberships using (customer_id)
+    where records.source = 'crm'
+)
+select md5(concat_ws('|', crm_contact_id, customer_id, segments, lifetime_value, total_orders,
+                      recency_score, frequency_score, monetary_score, rfm_score, preferred_channel)) as update_key,
+       *
+from updates
+"""
+
+
+@asset(
+    key=["exports", "crm", "customer_updates"],
+    group_name="exports",
+    deps=[segment_memberships.key, AssetKey(["marts", "customer_metrics"]), AssetKey(["marts", "customer_records"])],
+    kinds={"csv", "parquet"},
+    description=(
+        "Reverse ETL to the CRM: every CRM contact id with its customer id and new traits (segment "
+        "memberships, lifetime value, RFM). adds.csv holds the rows to upsert, removes.csv the rows "
+        "they supersede or that no longer exist (docs/exports.md)."
+    ),
+)
+def crm_customer_updates(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    with warehouse.read() as conn:
+        result = export_members(
+            conn, warehouse.exports_path, "crm", "customer_updates", f"({_CRM_UPDATES_QUERY})",
+            key="update_key", run_id=context.run_id,
+        )
+    return MaterializeResult(metadata=_export_metadata(result))
+
+
+segment_exports = [
+    build_segment_export(segment, destination) for segment in SEGMENTS for destination in segment.destinations
+]
+activation_assets = [segment_memberships, *segment_exports, crm_customer_updates]

@@ -1,0 +1,24 @@
+"""Importing Great Expectations the quiet way.
+
+Great Expectations takes several seconds to import, so nothing in this package imports it at
+module level: importing ``dagster_project.quality`` (e.g. from the Dagster definitions) stays
+cheap, and the cost is paid once per process, at the first suite load or validation. Usage
+statistics are switched off before the first import (``GX_ANALYTICS_ENABLED=false``); progress
+bars are switched off in every context the gate creates.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from types import ModuleType
+
+
+def gx() -> ModuleType:
+    """The ``great_expectations`` module, imported with analytics disabled."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations
+
+    # GX logs an INFO/WARNING line per store and per docs page; the gate reports for itself.
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    return great_expectations

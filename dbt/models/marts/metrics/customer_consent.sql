@@ -1,0 +1,183 @@
+-- Marketing consent per customer and channel (email, sms, ads): the latest statement made by or
+-- for any of the customer's records, across sources, up to the as-of time. Statements:
+--   crm  the e-mail and SMS opt-ins of each contact's latest version, stated at its updated_at;
+--   web  `Consent Updated` track calls (properties email / sms / ads, each optional) and Segment's
+--        `Segment Consent Preference Updated` calls (context.consent.categoryPreferences, the
+--        advertising category gives ads); see docs/data_contracts.md.
+-- No statement = not consented (false), with a null source and time.
+
+{%- set channels = ['email', 'sms', 'ads'] %}
+
+with
+
+as_of as (
+
+    select * from {{ ref('metrics_as_of') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('customers') }}
+
+),
+
+customer_records as (
+
+    select * from {{ ref('customer_records') }}
+
+),
+
+crm_contacts as (
+
+    select * from {{ ref('int_crm__contacts_latest') }}
+
+),
+
+web_events as (
+
+    select * from {{ ref('int_web__events_deduplicated') }}
+    where event_type = 'track'
+      and event_name in ('Consent Updated', 'Segment Consent Preference Updated')
+
+),
+
+-- Staging does not carry context.consent: read it from the landed payload of these calls only.
+raw_web_events as (
+
+    select * from {{ source('raw', 'web_events') }}
+
+),
+
+crm_statements as (
+
+    {%- for channel in ['email', 'sms'] %}
+    select
+        contact_id as record_key,
+        'crm' as source,
+        '{{ channel }}' as channel,
+        has_{{ channel }}_opt_in as is_consented,
+        updated_at as stated_at
+    from crm_contacts
+    where has_{{ channel }}_opt_in is not null
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+consent_updated as (
+
+    select * from web_events
+    where event_name = 'Consent Updated'
+
+),
+
+segment_preferences as (
+
+    select
+        web_events.message_id,
+        web_events.event_at,
+        {{ cdp_json_string(
+            'raw_web_events.payload',
+            '$.context.consent.categoryPreferences.' ~ var('web_consent_advertising_category')
+        ) }} as advertising_preference
+
+    from web_events
+    inner join raw_web_events
+        on raw_web_events._source_file = web_events._source_file
+        and raw_web_events._source_line = web_events._source_line
+    where web_events.event_name = 'Segment Consent Preference Updated'
+
+),
+
+web_statements as (
+
+    {%- for channel in channels %}
+    select
+        message_id as record_key,
+        'web' as source,
+        '{{ channel }}' as channel,
+        {{ cdp_parse_boolean(cdp_json_string('properties', '$.' ~ channel)) }} as is_consented,
+        event_at as stated_at
+    from consent_updated
+    union all
+    {%- endfor %}
+    select
+        message_id as record_key,
+        'web' as source,
+        'ads' as channel,
+        {{ cdp_parse_boolean('advertising_preference') }} as is_consented,
+        event_at as stated_at
+    from segment_preferences
+
+),
+
+statements as (
+
+    select
+        customer_records.customer_id,
+        all_statements.channel,
+        all_statements.is_consented,
+        all_statements.source,
+        all_statements.record_key,
+        all_statements.stated_at
+
+    from (
+        select * from crm_statements
+        union all
+        select * from web_statements
+    ) as all_statements
+    inner join customer_records
+        on customer_records.source = all_statements.source
+        and customer_records.record_key = all_statements.record_key
+    cross join as_of
+    where all_statements.is_consented is not null
+      and all_statements.stated_at <= as_of.as_of_at
+
+),
+
+-- Latest statement wins; at the very same instant the web (the customer's own click) beats
+-- the CRM, then the larger record key, so the choice never depends on row order.
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_id, channel
+            order by stated_at desc, case when source = 'web' then 0 else 1 end, record_key desc
+        ) as statement_rank
+
+    from statements
+
+),
+
+latest as (
+
+    select * from ranked
+    where statement_rank = 1
+
+),
+
+final as (
+
+    select
+        customers.customer_id,
+        {%- for channel in channels %}
+        coalesce({{ channel }}.is_consented, false) as {{ channel }}_consent,
+        {{ channel }}.source as {{ channel }}_consent_source,
+        {{ channel }}.stated_at as {{ channel }}_consent_at,
+        {{ channel }}.record_key as {{ channel }}_consent_record_key,
+        {%- endfor %}
+        as_of.as_of_at
+
+    from customers
+    cross join as_of
+    {%- for channel in channels %}
+    left join latest as {{ channel }}
+        on {{ channel }}.customer_id = customers.customer_id
+        and {{ channel }}.channel = '{{ channel }}'
+    {%- endfor %}
+
+)
+
+select * from final
