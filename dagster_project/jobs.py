@@ -6,12 +6,24 @@ import os
 
 from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
 
+from dagster_project.assets.activation import activation_assets
+from dagster_project.assets.quality import quality_gate
+
 cdp_pipeline_job = define_asset_job(
     name="cdp_pipeline",
     selection=AssetSelection.all(),
     description=(
         "Extract every source, build and test every dbt model, gate the marts and segments with "
         "Great Expectations, then record segment memberships and publish the exports."
+    ),
+)
+
+cdp_activation_job = define_asset_job(
+    name="cdp_activation",
+    selection=AssetSelection.checks(quality_gate) | AssetSelection.assets(*activation_assets),
+    description=(
+        "Re-run the quality gate on the warehouse as it is, then memberships and exports: after "
+        "fixing a gate failure by hand, or to re-publish without rebuilding."
     ),
 )
 

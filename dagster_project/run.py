@@ -35,6 +35,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--exports-dir", type=Path,
         help="where segment exports are published (default: $CDP_EXPORTS_DIR, else exports/ beside the warehouse)",
     )
+    parser.add_argument(
+        "--job", choices=["cdp_pipeline", "cdp_activation"], default="cdp_pipeline",
+        help="cdp_pipeline: everything (default); cdp_activation: only the quality gate, memberships and exports",
+    )
     return parser.parse_args(argv)
 
 
@@ -46,6 +50,31 @@ def _companion_path(given: Path | None, warehouse_given: Path | None, env_var: s
     if warehouse_given and not os.environ.get(env_var):
         return beside
     return configured
+
+
+def _activation_outcomes(result) -> tuple[list, list]:
+    """The gate's verdicts and the exports' figures, from the run's events."""
+    from dagster_project.summary import ExportOutcome, GateOutcome
+
+    gate = [
+        GateOutcome(
+            "/".join(evaluation.asset_key.path), evaluation.passed,
+            evaluation.metadata["rows"].value if "rows" in evaluation.metadata else None,
+            evaluation.metadata["failures"].value if "failures" in evaluation.metadata else "",
+        )
+        for evaluation in result.get_asset_check_evaluations()
+        if evaluation.check_name == "great_expectations"
+    ]
+    materializations = [event.event_specific_data.materialization for event in result.get_asset_materialization_events()]
+    exports = [
+        ExportOutcome(
+            "/".join(m.asset_key.path[1:]), m.metadata["dagster/row_count"].value,
+            m.metadata["members_added"].value, m.metadata["members_removed"].value,
+        )
+        for m in materializations
+        if m.asset_key.path[0] == "exports"
+    ]
+    return gate, exports
 
 
 def _instance():
@@ -65,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from dagster_project.definitions import defs
     from dagster_project.settings import Settings, exports_beside, registry_beside
-    from dagster_project.summary import build_summary, format_summary
+    from dagster_project.summary import build_summary, format_activation, format_summary
 
     settings = Settings.from_env()
     landing_dir = args.landing_dir.resolve() if args.landing_dir else settings.landing_dir
@@ -99,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     with open(log_path, "w", encoding="utf-8") as log, (
         contextlib.nullcontext() if args.verbose else contextlib.redirect_stdout(log)
     ):
-        result = defs.resolve_job_def("cdp_pipeline").execute_in_process(
+        result = defs.resolve_job_def(args.job).execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False
         )
     elapsed = time.monotonic() - start
@@ -109,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     if warehouse_path.exists():
         with duckdb.connect(str(warehouse_path), read_only=True) as conn:
             print(format_summary(build_summary(conn, started_at), elapsed))
+    print("\n" + format_activation(*_activation_outcomes(result)))
     if result.success:
         print(f"\nRun {result.run_id} succeeded.")
         return 0

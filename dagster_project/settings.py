@@ -11,13 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 SAMPLE_LANDING_DIR = PROJECT_ROOT / "seeds" / "landing"
 
 
 def _path_from_env(name: str, default: Path) -> Path:
     value = os.environ.get(name, "").strip()
     return Path(value).expanduser().resolve() if value else default
+
+
+#: The dbt project: models, segments, macros. ``CDP_DBT_PROJECT_DIR`` points Dagster at a copy
+#: (a fork with a team's own segments, or a test's scratch project).
+DBT_PROJECT_DIR = _path_from_env("CDP_DBT_PROJECT_DIR", PROJECT_ROOT / "dbt")
 
 
 def registry_beside(warehouse_path: Path) -> Path:

@@ -9,7 +9,7 @@ import duckdb
 
 from dagster_project.contracts import ALL_SOURCES
 
-MODEL_SCHEMAS = ("staging", "intermediate", "marts")
+MODEL_SCHEMAS = ("staging", "intermediate", "marts", "segments", "activation")
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,22 @@ class SourceFigures:
     rows_rejected: int
     files_failed: int
     raw_total: int
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    target: str
+    passed: bool
+    rows: int | None
+    failures: str  # markdown table of failing expectations, empty when passed
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    export: str
+    rows: int
+    added: int
+    removed: int
 
 
 @dataclass(frozen=True)
@@ -70,3 +86,20 @@ def format_summary(summary: RunSummary, elapsed_seconds: float) -> str:
     )
     models = _table(["model", "rows"], [[name, rows] for name, rows in summary.models])
     return f"Landed this run\n{landed}\n\nModels\n{models}\n\nElapsed: {elapsed_seconds:.1f} s"
+
+
+def format_activation(gate: list[GateOutcome], exports: list[ExportOutcome]) -> str:
+    """The quality gate's verdict per table and what each export published (nothing if the gate failed)."""
+    if not gate and not exports:
+        return ""
+    lines = ["Quality gate", _table(
+        ["table", "verdict", "rows"], [[g.target, "passed" if g.passed else "FAILED", g.rows or 0] for g in gate]
+    )]
+    for failed in (g for g in gate if not g.passed):
+        lines += ["", f"{failed.target} failed:", failed.failures]
+    lines += ["", "Exports"]
+    if exports:
+        lines.append(_table(["export", "members", "added", "removed"], [[e.export, e.rows, e.added, e.removed] for e in exports]))
+    else:
+        lines.append("none published: the previous exports are unchanged")
+    return "\n".join(lines)

@@ -33,7 +33,7 @@ SEGMENTS = discover_segments(cdp_dbt_project.manifest_path)
 )
 def segment_memberships(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     with warehouse.connect(with_registry=True) as conn:
-        counts = record_memberships(conn, SEGMENTS, context.run_id, datetime.now(timezone.utc))
+        counts = record_memberships(conn, SEGMENTS, context.run.run_id, datetime.now(timezone.utc))
     table = ["| segment | members | entered | exited |", "| --- | ---: | ---: | ---: |"]
     table += [f"| {name} | {c.members} | {c.entered} | {c.exited} |" for name, c in sorted(counts.items())]
     return MaterializeResult(
@@ -89,7 +89,7 @@ def build_segment_export(segment: Segment, destination: str) -> AssetsDefinition
         with warehouse.read() as conn:
             result = export_members(
                 conn, warehouse.exports_path, destination, segment.name, _segment_export_query(segment, destination),
-                key="customer_id", run_id=context.run_id,
+                key="customer_id", run_id=context.run.run_id,
             )
         context.log.info(f"{segment.name} → {destination}: {result.row_count} members, +{result.delta.adds} −{result.delta.removes}")
         return MaterializeResult(metadata=_export_metadata(result))
@@ -144,7 +144,7 @@ def crm_customer_updates(context: AssetExecutionContext, warehouse: WarehouseRes
     with warehouse.read() as conn:
         result = export_members(
             conn, warehouse.exports_path, "crm", "customer_updates", f"({_CRM_UPDATES_QUERY})",
-            key="update_key", run_id=context.run_id,
+            key="update_key", run_id=context.run.run_id,
         )
     return MaterializeResult(metadata=_export_metadata(result))
 
