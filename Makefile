@@ -13,7 +13,7 @@ PEOPLE ?= 2000
 SEED ?= 42
 OUT ?= data/generated
 
-.PHONY: install run test dev generate evaluate sql clean
+.PHONY: install run test dev generate evaluate bench sql clean
 
 install: $(INSTALLED)
 
@@ -51,6 +51,13 @@ evaluate: install
 	$(BIN)/python -m dagster_project.evaluate \
 		$(if $(LANDING),--landing $(LANDING) $(if $(TRUTH),--truth $(TRUTH)),--people $(PEOPLE) --seed $(SEED) $(if $(DAYS),--days $(DAYS))) \
 		$(if $(WORKDIR),--workdir $(WORKDIR)) $(EVALUATE_ARGS)
+
+## Benchmark the whole pipeline from an empty scratch warehouse: wall time, peak memory and rows/s per stage,
+## printed and written to benchmarks/results/<people>-<UTC>.json (data kept and reused in data/bench-<people>):
+##   make bench PEOPLE=1000000 [SEED=11] [REPEAT=3]   (SEED defaults to 11 here; REPEAT>1 reports medians)
+bench: install
+	$(BIN)/python -m benchmarks.bench --people $(PEOPLE) \
+		$(if $(filter command line environment,$(origin SEED)),--seed $(SEED)) $(if $(REPEAT),--repeat $(REPEAT))
 
 ## Open a read-only SQL prompt on the warehouse.
 sql: install

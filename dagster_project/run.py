@@ -39,6 +39,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--job", choices=["cdp_pipeline", "cdp_activation"], default="cdp_pipeline",
         help="cdp_pipeline: everything (default); cdp_activation: only the quality gate, memberships and exports",
     )
+    parser.add_argument(
+        "--report-json", type=Path,
+        help="also write each step's start and end and the row counts as JSON here (for benchmarks/bench.py)",
+    )
     return parser.parse_args(argv)
 
 
@@ -93,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     from dagster import DagsterEventType
 
     from dagster_project.definitions import defs
+    from dagster_project.run_report import write_run_report
     from dagster_project.settings import Settings, exports_beside, registry_beside
     from dagster_project.summary import build_summary, format_activation, format_summary
 
@@ -132,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             run_config=run_config, instance=instance, raise_on_error=False
         )
     elapsed = time.monotonic() - start
+    write_run_report(args.report_json, result, instance)
     if not args.verbose:
         print(f"dbt's output: {log_path}\n")
 

@@ -11,8 +11,10 @@ from .clock import DAY_MS, day_number
 DEFAULT_START_DATE = date(2026, 1, 1)
 DEFAULT_DAYS = 30
 DEFAULT_MALFORMED_RATE = 0.002
-#: web and POS volumes are stated per 30 days and scale with ``days / 30``
-REFERENCE_DAYS = 30
+#: web and POS activity is planned in consecutive blocks of this many days, each from its
+#: own random stream and at the same rates, so volume per day is constant: a day's files do
+#: not depend on how many days are generated, and 365 days are ~12x the volume of 30
+BLOCK_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class GenerationConfig:
     start_date: date = DEFAULT_START_DATE
     days: int = DEFAULT_DAYS
     malformed_rate: float = DEFAULT_MALFORMED_RATE
+    #: days before this one exist already (``append``): they are planned, never written
+    written_from: int = 0
 
     def __post_init__(self) -> None:
         if self.people < 1:
@@ -33,6 +37,13 @@ class GenerationConfig:
             raise ValueError("days must be at least 1")
         if not 0 <= self.malformed_rate < 0.5:
             raise ValueError("malformed_rate must be in [0, 0.5)")
+        if not 0 <= self.written_from < self.days:
+            raise ValueError("written_from must be in [0, days)")
+
+    @property
+    def written_days(self) -> range:
+        """Window day indexes whose files this run writes."""
+        return range(self.written_from, self.days)
 
     @property
     def first_day(self) -> int:
@@ -49,10 +60,9 @@ class GenerationConfig:
         """Midnight UTC just after the window."""
         return (self.first_day + self.days) * DAY_MS
 
-    @property
-    def volume_scale(self) -> float:
-        """Multiplier for per-person web and POS activity (1.0 at the reference 30 days)."""
-        return self.days / REFERENCE_DAYS
+    def blocks(self, days: range) -> list[int]:
+        """The planning blocks ``days`` falls into, in order."""
+        return list(range(days.start // BLOCK_DAYS, (days.stop - 1) // BLOCK_DAYS + 1)) if days else []
 
     @property
     def landing_dir(self) -> Path:

@@ -10,24 +10,25 @@ own e-mail address for customers who decline, a junk identifier shared by strang
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import NamedTuple
 
 from dagster_project.contracts import POS_TRANSACTIONS
 
 from .clock import DAY_MS, date_text, iso, local_to_utc, utc_offset_minutes
-from .config import GenerationConfig
+from .config import BLOCK_DAYS, GenerationConfig
 from .malformed import Malformer
 from .noise import NoiseProfile
 from .output import SourceCounts, csv_file, landing_file
 from .population import Person, Population
 from .randomness import Weighted, derive_rng, geometric, poisson
 from .reference import CITIES, CITIES_BY_COUNTRY, CURRENCY, City
-from .truth import TruthWriter
+from .truth import TruthWriter, truth_part
 
 COLUMNS = POS_TRANSACTIONS.column_names
 _AT, _AMOUNT = COLUMNS.index("transaction_at"), COLUMNS.index("amount")
 
-#: transactions per shopper per 30 days (scaled by days / 30; every shopper buys once)
+#: transactions per shopper per 30-day block (every shopper buys once in the first block)
 TRANSACTIONS_PER_SHOPPER = 4.0
 STORES_PER_CITY = 2
 HOME_STORE_RATE = 0.7
@@ -93,27 +94,36 @@ def _pick_store(person: Person, home: int, rng: random.Random) -> int:
     return rng.choice(_STORES_IN_COUNTRY[person.country])
 
 
-def _plan(config: GenerationConfig, population: Population) -> list[list[Visit]]:
-    """Every shopper's visits, bucketed by the store's local day. Small tuples only, so
-    the transactions themselves can be rendered one day at a time."""
-    rng = derive_rng(config.seed, "pos", "plan")
-    by_day: list[list[Visit]] = [[] for _ in range(config.days)]
-    mean = TRANSACTIONS_PER_SHOPPER * config.volume_scale
+def _home_stores(config: GenerationConfig, population: Population) -> dict[int, int]:
+    """Each shopper's home store (by person index)."""
+    rng = derive_rng(config.seed, "pos", "home")
+    return {p.index: rng.choice(_STORES_IN_CITY[p.city.name]) for p in population.people if p.in_pos}
+
+
+def _plan_block(config: GenerationConfig, population: Population, homes: dict[int, int],
+                block: int) -> list[list[Visit]]:
+    """Every shopper's visits in ``block``, bucketed by the store's local day, from the
+    block's own random stream. Small tuples only, so the transactions themselves can be
+    rendered one day at a time. Every shopper buys in the first block."""
+    rng = derive_rng(config.seed, "pos", "plan", "block", block)
+    by_day: list[list[Visit]] = [[] for _ in range(BLOCK_DAYS)]
+    first = config.first_day + block * BLOCK_DAYS
     for person in population.people:
         if not person.in_pos:
             continue
-        home = rng.choice(_STORES_IN_CITY[person.city.name])
-        for _ in range(max(1, poisson(rng, mean))):
+        home = homes[person.index]
+        count = poisson(rng, TRANSACTIONS_PER_SHOPPER)
+        for _ in range(max(1, count) if block == 0 else count):
             store = _pick_store(person, home, rng)
-            day = rng.randrange(config.days)
-            local_ms = (config.first_day + day) * DAY_MS + rng.randrange(OPEN_HOUR * 3600, CLOSE_HOUR * 3600) * 1000
+            day = rng.randrange(BLOCK_DAYS)
+            local_ms = (first + day) * DAY_MS + rng.randrange(OPEN_HOUR * 3600, CLOSE_HOUR * 3600) * 1000
             by_day[day].append(Visit(local_to_utc(STORES[store].city.zone, local_ms), store, person.index))
     return by_day
 
 
-def _identifiers(person: Person, store: Store, rng: random.Random) -> dict[str, str]:
+def _identifiers(person: Person, store: Store, has_card: bool, rng: random.Random) -> dict[str, str]:
     """loyalty_id, email, phone, first_name, last_name, postal_code as keyed in at the till."""
-    loyalty = person.loyalty_id if person.loyalty_id and rng.random() < LOYALTY_SHOWN else ""
+    loyalty = person.loyalty_id if person.loyalty_id and rng.random() < LOYALTY_SHOWN and has_card else ""
     email = ""
     if rng.random() < EMAIL_GIVEN:
         email = store.generic_email if rng.random() < STORE_EMAIL_RATE else NOISE.email(person.email, rng)
@@ -136,37 +146,48 @@ def _basket(rng: random.Random) -> tuple[str, str]:
     return f"{amount:.2f}", "" if rng.random() < ITEM_COUNT_MISSING else str(items)
 
 
-def write_pos(config: GenerationConfig, population: Population, truth: TruthWriter) -> SourceCounts:
-    """Write ``landing/pos/transactions_<date>.csv`` per day and the POS truth rows."""
-    malformer = Malformer(config.seed, "pos", config.malformed_rate)
+def write_pos(config: GenerationConfig, population: Population, card_from: dict[int, int],
+              parts: Path) -> SourceCounts:
+    """Write ``landing/pos/transactions_<date>.csv`` for each written day, and its truth part.
+
+    ``card_from``: when each loyalty-card holder's card was issued (their CRM contact was
+    created); before that the card is never shown.
+    """
     people = population.people
+    homes = _home_stores(config, population)
     counts = SourceCounts()
-    for day, visits in enumerate(_plan(config, population)):
-        rng = derive_rng(config.seed, "pos", "day", day)
-        day_text = date_text(config.first_day + day)
-        compact_day = day_text.replace("-", "")
-        sequence = [0] * len(STORES)
-        with csv_file(landing_file(config, "pos", "transactions", day_text), COLUMNS) as writer:
-            for visit in sorted(visits):
-                store, person = STORES[visit.store], people[visit.person]
-                sequence[visit.store] += 1
-                transaction_id = f"{store.store_id}-{compact_day}-{sequence[visit.store]:04d}"
-                zone = store.city.zone
-                at = iso(visit.utc_ms, utc_offset_minutes(zone, visit.utc_ms), zulu=False, millis=False)
-                amount, item_count = _basket(rng)
-                values = {"transaction_id": transaction_id, "store_id": store.store_id, "transaction_at": at,
-                          **_identifiers(person, store, rng), "amount": amount,
-                          "currency": CURRENCY[store.city.country], "item_count": item_count,
-                          "country": store.city.country}
-                row = [values[column] for column in COLUMNS]
-                writer.writerow(row)
-                truth.add("pos", transaction_id, person.person_id)
-                counts.rows += 1
-                counts.record_keys += 1
-                if malformer.due():
-                    key = f"{store.store_id}-{compact_day}-M{malformer.rng.randrange(1000):03d}"
-                    writer.writerow(malformer.csv_row(row, key, (_AT,), (_AMOUNT,)))
-        counts.files += 1
-    counts.malformed = malformer.count
-    counts.rows += malformer.count
+    days = config.written_days
+    for block in config.blocks(days):
+        plan = _plan_block(config, population, homes, block)
+        for day in range(max(days.start, block * BLOCK_DAYS), min(days.stop, (block + 1) * BLOCK_DAYS)):
+            rng = derive_rng(config.seed, "pos", "day", day)
+            malformer = Malformer(config.seed, "pos", config.malformed_rate, day)
+            day_text = date_text(config.first_day + day)
+            compact_day = day_text.replace("-", "")
+            sequence = [0] * len(STORES)
+            path = landing_file(config, "pos", "transactions", day_text)
+            with csv_file(path, COLUMNS) as writer, TruthWriter(truth_part(parts, day, "pos"), header=False) as truth:
+                for visit in sorted(plan[day - block * BLOCK_DAYS]):
+                    store, person = STORES[visit.store], people[visit.person]
+                    sequence[visit.store] += 1
+                    transaction_id = f"{store.store_id}-{compact_day}-{sequence[visit.store]:04d}"
+                    zone = store.city.zone
+                    at = iso(visit.utc_ms, utc_offset_minutes(zone, visit.utc_ms), zulu=False, millis=False)
+                    amount, item_count = _basket(rng)
+                    has_card = visit.utc_ms >= card_from.get(person.index, 0)
+                    values = {"transaction_id": transaction_id, "store_id": store.store_id, "transaction_at": at,
+                              **_identifiers(person, store, has_card, rng), "amount": amount,
+                              "currency": CURRENCY[store.city.country], "item_count": item_count,
+                              "country": store.city.country}
+                    row = [values[column] for column in COLUMNS]
+                    writer.writerow(row)
+                    truth.add("pos", transaction_id, person.person_id)
+                    counts.rows += 1
+                    counts.record_keys += 1
+                    if malformer.due():
+                        key = f"{store.store_id}-{compact_day}-M{malformer.rng.randrange(1000):03d}"
+                        writer.writerow(malformer.csv_row(row, key, (_AT,), (_AMOUNT,)))
+            counts.files += 1
+            counts.malformed += malformer.count
+            counts.rows += malformer.count
     return counts

@@ -41,10 +41,19 @@ class TruthWriter:
         self.close()
 
 
-def concatenate(path: Path, parts: list[Path]) -> None:
-    """Write the truth file at ``path``: the header, then each headerless part in order."""
-    with path.open("w", encoding="utf-8", newline="") as out:
-        out.write(",".join(TRUTH_COLUMNS) + "\n")
+def truth_part(parts: Path, day: int, source: str) -> Path:
+    """The truth rows of one source and day; sorted part names give the truth file's order:
+    day by day, CRM then web then POS, so appending a day appends to the truth file."""
+    order = {"crm": 0, "web": 1, "pos": 2}[source]
+    return parts / f"{day:06d}-{order}-{source}.csv"
+
+
+def concatenate(path: Path, parts: list[Path], append: bool = False) -> None:
+    """Write the truth file at ``path``: the header, then each headerless part in order
+    (``append``: add the parts to the end of the existing file)."""
+    with path.open("a" if append else "w", encoding="utf-8", newline="") as out:
+        if not append:
+            out.write(",".join(TRUTH_COLUMNS) + "\n")
         for part in parts:
             with part.open(encoding="utf-8", newline="") as handle:
                 shutil.copyfileobj(handle, out)

@@ -13,7 +13,8 @@ booleans); see docs/data_contracts.md. Consent calls draw from their own random 
 
 Delivery is at-least-once: ~1% of events are written twice with the same
 ``messageId``; most copies land in the same file, some at the top of the next day's file
-(a retry flushed after midnight, with a later ``receivedAt``).
+(a retry flushed after midnight, with a later ``receivedAt``). The copies carried out of
+the last day written are dropped; appending the next day puts them at the top of its file.
 
 A day is rendered from the plan and its own random stream alone, so days can be rendered
 in any order or in parallel (``render_days``) and give the same bytes. Apart from the
@@ -23,6 +24,7 @@ export of the day's collection is. One day is held in memory at a time.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from json.encoder import JSONEncoder, c_make_encoder, encode_basestring
 from pathlib import Path
@@ -53,7 +55,7 @@ from .segment import (
     stamp_from_device,
     stamp_from_server,
 )
-from .truth import TruthWriter
+from .truth import TruthWriter, truth_part
 from .web_plan import ANONYMOUS, FIRST_LOGIN, LOGGED_IN, TRAIT_NOISE, Device, Session, Visitor, WebPlan
 
 REDELIVERY_RATE = 0.01
@@ -111,7 +113,6 @@ class _Day:
         self.malformer = Malformer(config.seed, "web", config.malformed_rate, day)
         self.compact_day = date_text(config.first_day + day).replace("-", "")
         self.day_end_ms = config.start_ms + (day + 1) * DAY_MS
-        self.is_last = day == config.days - 1
         self.truth = truth
         self._own: list[tuple[int, int, str]] = []  # (receivedAt, arrival, line)
         self._carry: list[str] = []
@@ -132,7 +133,7 @@ class _Day:
         self._line(received, line)
         self.truth.add("web", event["messageId"], person_id)
         if rng.random() < REDELIVERY_RATE:
-            if not self.is_last and rng.random() < REDELIVERY_NEXT_DAY:
+            if rng.random() < REDELIVERY_NEXT_DAY:  # dropped after the last day written
                 again = max(received, self.day_end_ms) + rng.randrange(REDELIVERY_NEXT_DAY_DELAY_MS)
                 self._carry.append(_encode(dict(event, receivedAt=iso(again))))
             elif rng.random() < REDELIVERY_SAME_RECEIVED_AT:
@@ -324,7 +325,7 @@ class _Day:
 def render_day(config: GenerationConfig, plan: WebPlan, day: int, truth: TruthWriter) -> DayLines:
     """Every event of ``day`` (its truth rows go to ``truth``)."""
     renderer = _Day(day, config, truth)
-    for session in plan.by_day[day]:
+    for session in plan.sessions(day):
         renderer.session(plan.visitors[session.visitor], session)
     return renderer.result()
 
@@ -340,10 +341,8 @@ def _write_lines(path: Path, lines: list[str], tail: str = "") -> None:
         handle.write(tail)
 
 
-def render_days(
-    config: GenerationConfig, plan: WebPlan, days: range, truth: TruthWriter
-) -> tuple[SourceCounts, list[str]]:
-    """Write the files of ``days`` (consecutive) and their truth rows.
+def render_days(config: GenerationConfig, plan: WebPlan, days: range, parts: Path) -> tuple[SourceCounts, list[str]]:
+    """Write the files of ``days`` (consecutive, inside ``plan``'s block) and their truth parts.
 
     The first day's file is written without the re-deliveries carried from the day before
     the range (the caller prepends them with ``prepend_carried``); the carry out of the
@@ -351,16 +350,29 @@ def render_days(
     """
     counts = SourceCounts()
     carried: list[str] = []
-    start = truth.counts["web"]
     for day in days:
-        rendered = render_day(config, plan, day, truth)
+        with TruthWriter(truth_part(parts, day, "web"), header=False) as truth:
+            rendered = render_day(config, plan, day, truth)
         _write_lines(day_path(config, day), carried + rendered.lines)
         counts.files += 1
         counts.rows += len(carried) + len(rendered.lines)
         counts.malformed += rendered.malformed
+        counts.record_keys += truth.counts["web"]
         carried = rendered.carry
-    counts.record_keys = truth.counts["web"] - start
     return counts, carried
+
+
+def carry_into(config: GenerationConfig, plan: WebPlan, day: int) -> list[str]:
+    """The re-deliveries ``day`` carries into the next day's file, rendering ``day`` in
+    memory (its file exists already). Raises ``ValueError`` when the existing file is not
+    what these arguments render, i.e. the data set was made with other arguments."""
+    with TruthWriter(Path(os.devnull), header=False) as truth:
+        rendered = render_day(config, plan, day, truth)
+    own = "".join(line + "\n" for line in rendered.lines)
+    if not day_path(config, day).read_text(encoding="utf-8").endswith(own):
+        raise ValueError(f"{day_path(config, day)} is not what --people/--seed/--start-date/--malformed-rate "
+                         "given here generate: append with the arguments the data set was made with")
+    return rendered.carry
 
 
 def prepend_carried(config: GenerationConfig, day: int, carried: list[str]) -> None:

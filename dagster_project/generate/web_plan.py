@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from .clock import DAY_MS, HOUR_MS, local_to_utc
-from .config import GenerationConfig
+from .config import BLOCK_DAYS, GenerationConfig
 from .noise import NoiseProfile
 from .population import Person, Population
 from .randomness import Weighted, derive_rng, poisson, uuid4
@@ -22,7 +22,7 @@ from .reference import APP_DEVICES, APP_VERSION, BROWSER_AGENTS, COMPANIES
 
 #: web visitors who never identify in the window
 ANONYMOUS_ONLY_RATE = 0.25
-#: sessions per visitor per 30 days (scaled by days / 30; every visitor has one at least).
+#: sessions per visitor per 30-day block (every visitor has one at least in the first block).
 #: With ~3.5 events a session this gives ~9 events per person of the whole population:
 #: 10 would push the committed 2,000-person sample past 15 MB.
 SESSIONS_PER_VISITOR = 4.4
@@ -93,15 +93,22 @@ class Session(NamedTuple):
 
     start_ms: int
     visitor: int
-    seq: int  # chronological index among the visitor's sessions
+    seq: int  # chronological index among the visitor's sessions of its block, +1 after the
+    # first block: 0 only for the visitor's very first session
     device: int
     mode: int  # ANONYMOUS, FIRST_LOGIN, LOGIN or LOGGED_IN
 
 
 @dataclass
 class WebPlan:
+    """The sessions of one planning block: ``by_day[i]`` are those of window day ``first + i``."""
+
     visitors: list[Visitor]
     by_day: list[list[Session]]
+    first: int = 0
+
+    def sessions(self, day: int) -> list[Session]:
+        return self.by_day[day - self.first]
 
 
 _APP = {"name": "Shop", "version": APP_VERSION[0], "build": APP_VERSION[1]}
@@ -182,17 +189,28 @@ def _share_family_computer(first: Visitor, second: Visitor, user_number: int, rn
     return user_number
 
 
-def _schedule(visitor: Visitor, index: int, config: GenerationConfig, rng: random.Random) -> list[Session]:
-    """The visitor's sessions in time order, each with its device and login mode."""
+def _schedule(visitor: Visitor, index: int, config: GenerationConfig, block: int,
+              rng: random.Random) -> list[Session]:
+    """The visitor's sessions in ``block`` in time order, each with its device and login mode.
+
+    In the first block every visitor comes at least once and an identifying visitor logs in
+    for the first time (``FIRST_LOGIN``) within it. A remembered login lasts until the end of
+    its block: in later blocks the first session on each device logs in again (``LOGIN``),
+    so a block's plan needs nothing from the blocks before it.
+    """
     zone = visitor.person.city.zone
-    window = config.end_ms - config.start_ms
+    block_start = config.start_ms + block * BLOCK_DAYS * DAY_MS
+    window = BLOCK_DAYS * DAY_MS
+    count = poisson(rng, SESSIONS_PER_VISITOR)
+    if block == 0:
+        count = max(1, count)
     starts = []
-    for _ in range(max(1, poisson(rng, SESSIONS_PER_VISITOR * config.volume_scale))):
-        local = (config.first_day + rng.randrange(config.days)) * DAY_MS + START_HOURS.pick(rng) * HOUR_MS
-        utc = local_to_utc(zone, local + rng.randrange(HOUR_MS))
-        starts.append(config.start_ms + (utc - config.start_ms) % window)  # keep inside the window
+    for _ in range(count):
+        local = (config.first_day + block * BLOCK_DAYS + rng.randrange(BLOCK_DAYS)) * DAY_MS
+        utc = local_to_utc(zone, local + START_HOURS.pick(rng) * HOUR_MS + rng.randrange(HOUR_MS))
+        starts.append(block_start + (utc - block_start) % window)  # keep inside the block
     starts.sort()
-    first_login = min(visitor.first_login, len(starts) - 1)
+    first_login = min(visitor.first_login, len(starts) - 1) if block == 0 else 0
     logged_in: list[int] = []
     sessions = []
     for seq, start in enumerate(starts):
@@ -200,16 +218,17 @@ def _schedule(visitor: Visitor, index: int, config: GenerationConfig, rng: rando
         if not visitor.user_id or seq < first_login:
             mode = ANONYMOUS
         elif visitor.devices[device].shared or device not in logged_in:
-            mode = LOGIN if logged_in else FIRST_LOGIN  # shared computer: the other person logged in last
+            # shared computer: the other person logged in last
+            mode = LOGIN if logged_in or block > 0 else FIRST_LOGIN
             logged_in.append(device)
         else:
             mode = LOGGED_IN
-        sessions.append(Session(start, index, seq, device, mode))
+        sessions.append(Session(start, index, seq if block == 0 else seq + 1, device, mode))
     return sessions
 
 
-def plan_web(config: GenerationConfig, population: Population) -> WebPlan:
-    """Visitors, their devices and every session, bucketed by UTC day of the session start."""
+def build_visitors(config: GenerationConfig, population: Population) -> list[Visitor]:
+    """Every web visitor with devices and account; the same whatever the number of days."""
     rng = derive_rng(config.seed, "web", "plan")
     visitors: list[Visitor] = []
     visitor_of: dict[int, Visitor] = {}
@@ -223,10 +242,18 @@ def plan_web(config: GenerationConfig, population: Population) -> WebPlan:
     for first, second in population.households:
         if first in visitor_of and second in visitor_of and rng.random() < SHARED_COMPUTER_RATE:
             user_number = _share_family_computer(visitor_of[first], visitor_of[second], user_number, rng)
-    by_day: list[list[Session]] = [[] for _ in range(config.days)]
+    return visitors
+
+
+def plan_block(config: GenerationConfig, visitors: list[Visitor], block: int) -> WebPlan:
+    """Every session of ``block`` (window days ``block * BLOCK_DAYS`` on), bucketed by UTC
+    day of the session start, from the block's own random stream."""
+    rng = derive_rng(config.seed, "web", "plan", "block", block)
+    by_day: list[list[Session]] = [[] for _ in range(BLOCK_DAYS)]
+    block_start = config.start_ms + block * BLOCK_DAYS * DAY_MS
     for index, visitor in enumerate(visitors):
-        for session in _schedule(visitor, index, config, rng):
-            by_day[(session.start_ms - config.start_ms) // DAY_MS].append(session)
+        for session in _schedule(visitor, index, config, block, rng):
+            by_day[(session.start_ms - block_start) // DAY_MS].append(session)
     for sessions in by_day:
         sessions.sort()
-    return WebPlan(visitors, by_day)
+    return WebPlan(visitors, by_day, block * BLOCK_DAYS)

@@ -42,13 +42,6 @@ web_events as (
 
 ),
 
--- Staging does not carry context.consent: read it from the landed payload of these calls only.
-raw_web_events as (
-
-    select * from {{ source('raw', 'web_events') }}
-
-),
-
 crm_statements as (
 
     {%- for channel in ['email', 'sms'] %}
@@ -77,15 +70,9 @@ segment_preferences as (
     select
         web_events.message_id,
         web_events.event_at,
-        {{ cdp_json_string(
-            'raw_web_events.payload',
-            '$.context.consent.categoryPreferences.' ~ var('web_consent_advertising_category')
-        ) }} as advertising_preference
+        {{ cdp_json_string('web_events.consent_preferences', '$.' ~ var('web_consent_advertising_category')) }} as advertising_preference
 
     from web_events
-    inner join raw_web_events
-        on raw_web_events._source_file = web_events._source_file
-        and raw_web_events._source_line = web_events._source_line
     where web_events.event_name = 'Segment Consent Preference Updated'
 
 ),

@@ -21,6 +21,7 @@ extracted as (
         {{ cdp_squish(cdp_json_string('payload', '$.event')) }} as track_event,
         {{ cdp_squish(cdp_json_string('payload', '$.name')) }} as screen_or_page_name,
         {{ cdp_json_extract('payload', '$.properties') }} as properties,
+        {{ cdp_json_extract('payload', '$.context.consent.categoryPreferences') }} as consent_preferences,
 
         -- who: identify carries user traits at the top level; every other call (group's
         -- top-level traits describe the group, not the user) in context.traits
@@ -76,6 +77,7 @@ renamed as (
             else context_traits
         end as traits,
         properties,
+        consent_preferences,
 
         ip_address,
         user_agent,
@@ -197,6 +199,7 @@ final as (
         revenue,
         currency,
         properties,
+        consent_preferences,
 
         ip_address,
         user_agent,

@@ -1,0 +1,1 @@
+"""Pipeline benchmark: `python -m benchmarks.bench --people N` (see README.md here)."""

@@ -1,0 +1,95 @@
+"""Resident memory of a whole process tree, sampled from /proc (Linux only, no dependency).
+
+Every ``interval`` seconds a thread lists the root process and all its descendants (by
+parent pid, from ``/proc/<pid>/stat``) and adds up their ``VmRSS`` (``/proc/<pid>/status``).
+For the pipeline the tree is the Dagster process plus dbt's subprocess. A sum of RSS counts
+pages shared between processes (shared libraries) once per process, so it slightly
+overstates; a spike shorter than the interval can be missed (``ru_maxrss`` from ``wait4``
+is kept beside it as a cross-check for the largest single process).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+PROC = Path("/proc")
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    # "pid (comm) state ppid ...": comm may contain spaces and parentheses.
+    fields = stat[stat.rfind(")") + 2:].split()
+    return int(fields[1]) if len(fields) > 1 else None
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process descended from it."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir(PROC):
+        if entry.name.isdigit():
+            parent = _parent_of(int(entry.name))
+            if parent is not None:
+                children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def rss_bytes(pid: int) -> int:
+    """A process's resident set size (0 once it has gone)."""
+    try:
+        with open(PROC / str(pid) / "status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_bytes(root: int) -> tuple[int, int]:
+    """Summed RSS of ``root``'s process tree, and how many processes it has."""
+    pids = process_tree(root)
+    return sum(rss_bytes(pid) for pid in pids), len(pids)
+
+
+class TreeSampler:
+    """Samples ``tree_rss_bytes(root)`` on a thread: ``samples`` is ``[(epoch seconds, bytes)]``."""
+
+    def __init__(self, root: int, interval: float = 0.15) -> None:
+        self.root = root
+        self.interval = interval
+        self.samples: list[tuple[float, int]] = []
+        self.max_processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            when = time.time()
+            rss, processes = tree_rss_bytes(self.root)
+            if processes and rss:
+                self.samples.append((when, rss))
+                self.max_processes = max(self.max_processes, processes)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def available() -> bool:
+    return (PROC / "self" / "status").is_file()
