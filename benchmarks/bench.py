@@ -16,6 +16,7 @@ See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -125,24 +126,35 @@ class DataSet:
     pos_transactions: int
     malformed_rows: int
     generated_seconds: float
+    generator_sha256: str = ""  # of dagster_project/generate/*.py: changed code means new data
+
+
+def generator_fingerprint() -> str:
+    """A hash of the generator's source, so data made by an older generator is not reused."""
+    digest = hashlib.sha256()
+    for path in sorted((PROJECT_ROOT / "dagster_project" / "generate").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def ensure_data(data_dir: Path, people: int, seed: int) -> tuple[DataSet, bool]:
-    """The data set in ``data_dir`` (generated unless its marker records the same people/seed)."""
-    from dagster_project.generate.config import DEFAULT_DAYS
-
+    """The data set in ``data_dir`` (generated, with the generator's default days, unless its
+    marker records the same people, seed and generator source)."""
     marker = data_dir / DATA_MARKER
+    fingerprint = generator_fingerprint()
     if marker.is_file() and (data_dir / "landing").is_dir():
         recorded = json.loads(marker.read_text())
-        if (recorded.get("people"), recorded.get("seed"), recorded.get("days")) == (people, seed, DEFAULT_DAYS):
+        if (recorded.get("people"), recorded.get("seed"), recorded.get("generator_sha256")) == (people, seed, fingerprint):
             return DataSet(**recorded), True
     from dagster_project.generate import generate
+    from dagster_project.generate.config import DEFAULT_DAYS
 
     marker.unlink(missing_ok=True)  # written only once generation has finished
     print(f"Generating {people:,} people (seed {seed}) into {data_dir} ...", flush=True)
     summary = generate(people, seed, data_dir, days=DEFAULT_DAYS)
     data = DataSet(people, seed, DEFAULT_DAYS, summary.crm.rows, summary.web.rows, summary.pos.rows,
-                   summary.crm.malformed + summary.web.malformed + summary.pos.malformed, round(summary.seconds, 1))
+                   summary.crm.malformed + summary.web.malformed + summary.pos.malformed, round(summary.seconds, 1),
+                   fingerprint)
     marker.write_text(json.dumps(asdict(data), indent=2) + "\n")
     return data, False
 

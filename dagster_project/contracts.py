@@ -11,6 +11,7 @@ staging models do the casting, which cannot fail because the extract already che
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Literal
 
 FieldType = Literal["string", "timestamp", "date", "boolean", "decimal", "integer"]
@@ -25,6 +26,34 @@ SQL_TYPES: dict[FieldType, str] = {
     "integer": "bigint",
 }
 
+#: Spelling a value must have besides casting (DuckDB's casts are lenient: '1.5' casts to the
+#: bigint 2, '0x10' to 16, '1_000' and '1e3' to 1000; the contract wants plain numbers).
+SQL_PATTERNS: dict[FieldType, str] = {
+    "integer": r"^[+-]?[0-9]+$",
+    "decimal": r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$",
+}
+
+
+@dataclass(frozen=True)
+class PlausibleRange:
+    """The span a date or timestamp must fall in, else its row is quarantined.
+
+    ``latest_after_load`` is measured from the load's start (the load transaction's ``now()``),
+    so it allows that much clock skew into the future; a date is compared with the load date.
+    """
+
+    earliest: date
+    latest_after_load: timedelta
+    description: str
+
+
+# The ONE place the plausible ranges live (docs/data_contracts.md, "Plausible ranges").
+#: When something happened (an event, a transaction, a CRM record's creation or update): not
+#: before 1990, not more than one day after the load (clock skew between systems).
+EVENT_TIME_RANGE = PlausibleRange(date(1990, 1, 1), timedelta(days=1), "from 1990-01-01 to 1 day after the load")
+#: A person's birth date: not before 1900, not after the load date.
+BIRTH_DATE_RANGE = PlausibleRange(date(1900, 1, 1), timedelta(0), "from 1900-01-01 to the load date")
+
 
 @dataclass(frozen=True)
 class Field:
@@ -35,6 +64,7 @@ class Field:
     required_column: bool = False  # the file's header must have it
     required_value: bool = False  # every row must have a non-empty value
     description: str = ""
+    plausible: PlausibleRange | None = None  # dates and timestamps outside it are quarantined
 
 
 @dataclass(frozen=True)
@@ -98,12 +128,12 @@ CRM_CONTACTS = CsvSource(
         Field("city"),
         Field("postal_code"),
         Field("country", description="ISO 3166-1 alpha-2, e.g. GB"),
-        Field("birth_date", "date", description="YYYY-MM-DD"),
+        Field("birth_date", "date", description="YYYY-MM-DD", plausible=BIRTH_DATE_RANGE),
         Field("loyalty_id"),
         Field("email_opt_in", "boolean", description="true/false, yes/no, y/n, 1/0"),
         Field("sms_opt_in", "boolean"),
-        Field("created_at", "timestamp", required_column=True, required_value=True),
-        Field("updated_at", "timestamp", required_column=True, required_value=True),
+        Field("created_at", "timestamp", required_column=True, required_value=True, plausible=EVENT_TIME_RANGE),
+        Field("updated_at", "timestamp", required_column=True, required_value=True, plausible=EVENT_TIME_RANGE),
     ),
 )
 
@@ -115,7 +145,7 @@ POS_TRANSACTIONS = CsvSource(
     fields=(
         Field("transaction_id", required_column=True, required_value=True),
         Field("store_id", required_column=True, required_value=True),
-        Field("transaction_at", "timestamp", required_column=True, required_value=True),
+        Field("transaction_at", "timestamp", required_column=True, required_value=True, plausible=EVENT_TIME_RANGE),
         Field("loyalty_id"),
         Field("email"),
         Field("phone"),
@@ -142,12 +172,32 @@ WEB_EVENTS = JsonLinesSource(
     fields=(
         Field("messageId", required_value=True, description="unique per event; repeats are re-deliveries"),
         Field("type", required_value=True, description="one of the six call types"),
-        Field("timestamp", "timestamp", required_value=True),
+        # only the event time is range-checked: originalTimestamp and sentAt carry the client's
+        # clock, which Segment corrects for in `timestamp`
+        Field("timestamp", "timestamp", required_value=True, plausible=EVENT_TIME_RANGE),
         Field("originalTimestamp", "timestamp"),
         Field("sentAt", "timestamp"),
         Field("receivedAt", "timestamp"),
     ),
 )
 
-CSV_SOURCES: tuple[CsvSource, ...] = (CRM_CONTACTS, POS_TRANSACTIONS)
-ALL_SOURCES: tuple[CsvSource | JsonLinesSource, ...] = (CRM_CONTACTS, WEB_EVENTS, POS_TRANSACTIONS)
+ERASURE_REQUESTS = CsvSource(
+    name="erasure_requests",
+    folder="erasure",
+    pattern="*.csv",
+    description=(
+        "Right-to-be-forgotten requests (GDPR art. 17, CCPA): who asked to be erased, by e-mail, "
+        "phone or customer id (at least one per row). After the next run the person is gone from "
+        "the published warehouse and every export, and later files cannot bring them back."
+    ),
+    fields=(
+        Field("request_id", required_column=True, required_value=True, description="unique per request, e.g. a ticket number"),
+        Field("email", required_column=True),
+        Field("phone", required_column=True, description="any format the CRM accepts; read as E.164 like CRM phones"),
+        Field("customer_id", required_column=True, description="a customer id from marts.customers"),
+        Field("requested_at", "timestamp", required_column=True, required_value=True),
+    ),
+)
+
+CSV_SOURCES: tuple[CsvSource, ...] = (CRM_CONTACTS, POS_TRANSACTIONS, ERASURE_REQUESTS)
+ALL_SOURCES: tuple[CsvSource | JsonLinesSource, ...] = (CRM_CONTACTS, WEB_EVENTS, POS_TRANSACTIONS, ERASURE_REQUESTS)

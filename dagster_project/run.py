@@ -50,7 +50,7 @@ def _companion_path(given: Path | None, warehouse_given: Path | None, env_var: s
     """A path that belongs with the warehouse (registry, exports): the flag, else beside a warehouse
     given by flag (unless its env var is set), else the configured default."""
     if given:
-        return given.resolve()
+        return given.absolute()
     if warehouse_given and not os.environ.get(env_var):
         return beside
     return configured
@@ -98,12 +98,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from dagster_project.definitions import defs
     from dagster_project.run_report import write_run_report
+    from dagster_project.publishing.layout import work_database_of
     from dagster_project.settings import Settings, exports_beside, registry_beside
     from dagster_project.summary import build_summary, format_activation, format_summary
 
     settings = Settings.from_env()
     landing_dir = args.landing_dir.resolve() if args.landing_dir else settings.landing_dir
-    warehouse_path = args.warehouse.resolve() if args.warehouse else settings.warehouse_path
+    warehouse_path = args.warehouse.absolute() if args.warehouse else settings.warehouse_path
     registry_path = _companion_path(args.identity_registry, args.warehouse, "CDP_IDENTITY_REGISTRY",
                                     registry_beside(warehouse_path), settings.identity_registry_path)
     exports_dir = _companion_path(args.exports_dir, args.warehouse, "CDP_EXPORTS_DIR",
@@ -141,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:
         print(f"dbt's output: {log_path}\n")
 
-    if warehouse_path.exists():
-        with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+    work_database = work_database_of(warehouse_path)
+    if work_database.exists():
+        with duckdb.connect(str(work_database), read_only=True) as conn:
             print(format_summary(build_summary(conn, started_at), elapsed))
     print("\n" + format_activation(*_activation_outcomes(result)))
     if result.success:

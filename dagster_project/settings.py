@@ -15,8 +15,9 @@ SAMPLE_LANDING_DIR = PROJECT_ROOT / "seeds" / "landing"
 
 
 def _path_from_env(name: str, default: Path) -> Path:
+    # absolute(), not resolve(): the published warehouse is a symlink that must stay one.
     value = os.environ.get(name, "").strip()
-    return Path(value).expanduser().resolve() if value else default
+    return Path(value).expanduser().absolute() if value else default
 
 
 #: The dbt project: models, segments, macros. ``CDP_DBT_PROJECT_DIR`` points Dagster at a copy

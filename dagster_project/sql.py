@@ -1,8 +1,9 @@
 """A read-only SQL prompt on the warehouse, for analysts: ``make sql`` or ``python -m dagster_project.sql``.
 
-It opens the file read-only, so it can never change the warehouse. Note that while it is
-open the pipeline cannot write to the same file (DuckDB takes one writer and no readers
-during a write), so close it before the nightly run.
+It opens the published warehouse read-only, so it can never change it. The nightly run never
+writes that file (it builds elsewhere and swaps a new release in), so the prompt can stay open
+during a run: it keeps seeing the release it opened until it is reopened. ``--pii`` opens the
+engineers' warehouse with full personal data instead (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.publishing.layout import Layout
 from dagster_project.settings import Settings
 
 
@@ -25,9 +27,12 @@ def _run(conn: duckdb.DuckDBPyConnection, statement: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dagster_project.sql", description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", type=Path, default=None, help="DuckDB file (default: $CDP_WAREHOUSE)")
+    parser.add_argument("--pii", action="store_true", help="open the PII warehouse (cdp_pii.duckdb beside it) instead")
     parser.add_argument("-c", "--command", help="run one statement and exit")
     args = parser.parse_args(argv)
     path = args.warehouse or Settings.from_env().warehouse_path
+    if args.pii:
+        path = Layout(path, path.parent).pii_warehouse
     if not path.exists():
         print(f"No warehouse at {path}: run `make run` first.", file=sys.stderr)
         return 1

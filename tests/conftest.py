@@ -22,3 +22,4 @@ def sample_landing(tmp_path: Path) -> Path:
 def _throwaway_dagster_home(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests keep no run history: without DAGSTER_HOME every run uses a throwaway Dagster instance."""
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
+

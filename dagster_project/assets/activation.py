@@ -6,8 +6,8 @@ failing gate stops memberships and exports alike and the last published files st
 """
 
 
+import shutil
 from datetime import datetime, timezone
-from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
@@ -15,7 +15,9 @@ from dagster_project.activation.memberships import record_memberships
 from dagster_project.activation.segments import Segment, discover_segments
 from dagster_project.assets.dbt_project import cdp_dbt_project
 from dagster_project.exports.ads import audience_query
-from dagster_project.exports.export import ExportResult, export_members
+from dagster_project.exports.export import write_export
+from dagster_project.publishing.layout import EXPORTS
+from dagster_project.publishing.release import publish_release
 from dagster_project.resources import WarehouseResource
 
 SEGMENTS = discover_segments(cdp_dbt_project.manifest_path)
@@ -46,15 +48,29 @@ def segment_memberships(context: AssetExecutionContext, warehouse: WarehouseReso
     )
 
 
-def _export_metadata(result: ExportResult) -> dict[str, Any]:
-    return {
-        "dagster/row_count": result.row_count,
-        "members_added": result.delta.adds,
-        "members_removed": result.delta.removes,
-        "published_at": MetadataValue.path(str(result.public_path)),
-        "version": result.version_id,
-        "manifest": MetadataValue.json(result.manifest),
-    }
+def _export(warehouse: WarehouseResource, run_id: str, destination: str, name: str, source: str, key: str) -> MaterializeResult:
+    """Write one export into this run's release-to-be, with its delta against the published one.
+
+    Nothing is visible to destinations yet: the run's exports go live together with the
+    warehouse when the release is published (``publish/release``).
+    """
+    layout = warehouse.layout
+    published = layout.published_exports()
+    previous = published / destination / name if published and (published / destination / name).is_dir() else None
+    with warehouse.read() as conn:
+        result = write_export(
+            conn, layout.run_dir(run_id) / EXPORTS / destination / name, previous,
+            destination=destination, name=name, source=source, key=key, run_id=run_id,
+        )
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": result.row_count,
+            "members_added": result.delta.adds,
+            "members_removed": result.delta.removes,
+            "path_when_published": MetadataValue.path(str(layout.exports / destination / name)),
+            "manifest": MetadataValue.json(result.manifest),
+        }
+    )
 
 
 def _segment_export_query(segment: Segment, destination: str) -> str:
@@ -85,16 +101,12 @@ def build_segment_export(segment: Segment, destination: str) -> AssetsDefinition
         owners=[f"team:{segment.owner}"],
         description=f"{segment.description} Published to `<exports>/{destination}/{segment.name}` with a delta and a manifest.",
     )
-    def _export(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-        with warehouse.read() as conn:
-            result = export_members(
-                conn, warehouse.exports_path, destination, segment.name, _segment_export_query(segment, destination),
-                key="customer_id", run_id=context.run.run_id,
-            )
-        context.log.info(f"{segment.name} → {destination}: {result.row_count} members, +{result.delta.adds} −{result.delta.removes}")
-        return MaterializeResult(metadata=_export_metadata(result))
+    def _segment_export(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        return _export(
+            warehouse, context.run.run_id, destination, segment.name, _segment_export_query(segment, destination), "customer_id"
+        )
 
-    return _export
+    return _segment_export
 
 
 #: The CRM update file: one row per CRM contact with its customer id and the traits the CRM shows.
@@ -141,15 +153,41 @@ from updates
     ),
 )
 def crm_customer_updates(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    with warehouse.read() as conn:
-        result = export_members(
-            conn, warehouse.exports_path, "crm", "customer_updates", f"({_CRM_UPDATES_QUERY})",
-            key="update_key", run_id=context.run.run_id,
-        )
-    return MaterializeResult(metadata=_export_metadata(result))
+    return _export(warehouse, context.run.run_id, "crm", "customer_updates", f"({_CRM_UPDATES_QUERY})", "update_key")
 
 
 segment_exports = [
     build_segment_export(segment, destination) for segment in SEGMENTS for destination in segment.destinations
 ]
-activation_assets = [segment_memberships, *segment_exports, crm_customer_updates]
+
+
+@asset(
+    key=["publish", "release"],
+    group_name="publish",
+    deps=[segment_memberships.key, *(export.key for export in segment_exports), crm_customer_updates.key],
+    kinds={"duckdb"},
+    description=(
+        "Publish this run: the analysts' warehouse (no raw PII), the engineers' PII warehouse and every "
+        "export, switched in together atomically (docs/operations.md). Runs only after the quality gate passed."
+    ),
+)
+def release(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    layout, run_id = warehouse.layout, context.run.run_id
+    staged = layout.run_dir(run_id) / EXPORTS
+    result = publish_release(layout, run_id, staged if staged.is_dir() else None, warehouse.memory_limit)
+    warehouse.journal.commit(run_id)
+    shutil.rmtree(layout.run_dir(run_id), ignore_errors=True)
+    contents = result.value
+    return MaterializeResult(
+        metadata={
+            "release": result.version_id,
+            "analyst_warehouse": MetadataValue.path(str(layout.warehouse)),
+            "pii_warehouse": MetadataValue.path(str(layout.pii_warehouse)),
+            "exports": MetadataValue.path(str(layout.exports)),
+            "tables": MetadataValue.json(contents.tables),
+            "masked_columns": MetadataValue.json(contents.masked_columns),
+        }
+    )
+
+
+activation_assets = [segment_memberships, *segment_exports, crm_customer_updates, release]

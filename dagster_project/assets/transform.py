@@ -104,8 +104,8 @@ def _with_row_counts(events: list[Any], warehouse_path: str, registry_path: str)
 def cdp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """Build (run and test) the selected dbt models against the configured warehouse."""
     # dbt runs in a subprocess that reads both paths from profiles.yml's env vars.
-    os.environ["CDP_WAREHOUSE"] = warehouse.warehouse_path
+    os.environ["CDP_WORK_DATABASE"] = warehouse.work_path
     os.environ["CDP_IDENTITY_REGISTRY"] = warehouse.registry_path
     build = ["build", "--vars", json.dumps({"cdp_run_id": context.run_id})]
     events = list(dbt.cli(build, context=context).stream())
-    yield from _with_row_counts(events, warehouse.warehouse_path, warehouse.registry_path)
+    yield from _with_row_counts(events, warehouse.work_path, warehouse.registry_path)

@@ -141,7 +141,7 @@ def _evaluate(args: argparse.Namespace, workdir: Workdir, run: Run) -> tuple[int
 
         _section(f"Scoring {RESOLVED_TABLE} against {truth_path} ({truth_rows:,} truth rows)")
         started = time.perf_counter()
-        attach_resolved(conn, workdir.warehouse)
+        attach_resolved(conn, workdir.work_database)
         report = score(conn, top_over_merges=args.top, missed_samples=args.samples)
         counts = restrict_truth_to_identifiable(conn)
         identifiable = score(conn, top_over_merges=0, missed_samples=0) if counts else None

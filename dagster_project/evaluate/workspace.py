@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from dagster_project.publishing.layout import work_database_of
 from dagster_project.settings import PROJECT_ROOT, Settings
 
 #: the variable the identity-resolution models read the registry path from
@@ -48,12 +49,22 @@ class Workdir:
         return self.generated / "parameters.json"
 
     @property
+    def pipeline(self) -> Path:
+        """Everything the pipeline writes (warehouse, releases, registry): emptied before each run."""
+        return self.root / "pipeline"
+
+    @property
     def warehouse(self) -> Path:
-        return self.root / "warehouse.duckdb"
+        return self.pipeline / "cdp.duckdb"
 
     @property
     def registry(self) -> Path:
-        return self.root / "identity_registry.duckdb"
+        return self.pipeline / "identity_registry.duckdb"
+
+    @property
+    def work_database(self) -> Path:
+        """The run's working database: customer_records and the deduplicated source tables."""
+        return work_database_of(self.warehouse)
 
     @property
     def spill(self) -> Path:
@@ -79,7 +90,7 @@ def _refuse_user_paths(workdir: Workdir) -> None:
     user = Settings.from_env()
     protected = {user.warehouse_path, user.warehouse_path.parent, user.identity_registry_path,
                  user.identity_registry_path.parent, PROJECT_ROOT / "warehouse"}
-    clashes = protected & {workdir.root, workdir.warehouse, workdir.registry}
+    clashes = protected & {workdir.root, workdir.pipeline, workdir.warehouse, workdir.registry}
     if clashes:
         raise ValueError(f"--workdir {workdir.root} would overwrite your own data ({', '.join(map(str, clashes))})")
 
@@ -131,13 +142,6 @@ def _describe(request: GenerationRequest) -> str:
 # -- the pipeline -----------------------------------------------------------------------------
 
 
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path)
-    else:
-        path.unlink(missing_ok=True)
-
-
 @contextmanager
 def scratch_environment(workdir: Workdir, landing: Path) -> Iterator[None]:
     """Point every path variable at the scratch directory for the duration, then restore.
@@ -149,6 +153,8 @@ def scratch_environment(workdir: Workdir, landing: Path) -> Iterator[None]:
     """
     scratch = {
         "CDP_WAREHOUSE": str(workdir.warehouse),
+        "CDP_WORK_DATABASE": str(workdir.work_database),
+        "CDP_EXPORTS_DIR": str(workdir.pipeline / "exports"),
         "CDP_LANDING_DIR": str(landing),
         REGISTRY_ENV: str(workdir.registry),
         "DAGSTER_HOME": None,
@@ -176,9 +182,7 @@ def run_pipeline(workdir: Workdir, landing: Path) -> bool:
     """
     from dagster_project import run
 
-    for path in (workdir.warehouse, Path(f"{workdir.warehouse}.wal"), workdir.registry,
-                 Path(f"{workdir.registry}.wal")):
-        _remove(path)
+    shutil.rmtree(workdir.pipeline, ignore_errors=True)
     argv = ["--landing-dir", str(landing), "--warehouse", str(workdir.warehouse),
             "--identity-registry", str(workdir.registry)]
     with scratch_environment(workdir, landing):

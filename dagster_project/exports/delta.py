@@ -18,6 +18,8 @@ only the header.
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,6 +91,14 @@ def previous_members_file(previous_dir: Path | None) -> Path | None:
     return path
 
 
+def _version_of(previous_dir: Path | None) -> str | None:
+    """The previous export's version id, from its manifest (its directory name if it has none)."""
+    if previous_dir is None:
+        return None
+    manifest = previous_dir / "manifest.json"
+    return json.loads(manifest.read_text())["version_id"] if manifest.is_file() else previous_dir.name
+
+
 def write_delta(
     conn: duckdb.DuckDBPyConnection,
     new_source: str,
@@ -121,7 +131,7 @@ def write_delta(
         adds=adds.rows or 0,
         removes=removes.rows or 0,
         unchanged=int(new_rows) - (adds.rows or 0),
-        previous_version_id=previous_dir.name if previous_dir is not None else None,
+        previous_version_id=_version_of(previous_dir),
         adds_file=adds,
         removes_file=removes,
     )

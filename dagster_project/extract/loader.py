@@ -10,6 +10,7 @@ and content already loaded under another name is skipped as a duplicate.
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import uuid
 from dataclasses import dataclass, field
@@ -18,16 +19,23 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.contracts import SQL_TYPES, CsvSource, Field, JsonLinesSource
+from dagster_project.contracts import SQL_PATTERNS, SQL_TYPES, CsvSource, Field, JsonLinesSource
 
 Source = CsvSource | JsonLinesSource
 
 #: Longest value quoted back in a reject reason; the whole record is kept in ``raw_record``.
 _MAX_QUOTED_VALUE = 80
 
+#: Longest CSV record DuckDB reads; a longer one is quarantined (``LINE SIZE OVER MAXIMUM``).
+_MAX_CSV_LINE_BYTES = 16 * 1024 * 1024
+
 
 class MissingColumnsError(ValueError):
     """A CSV file lacks columns its contract requires."""
+
+
+class UnaccountedRowsError(ValueError):
+    """A CSV file's records could not be matched to its lines; nothing of it is loaded."""
 
 
 @dataclass(frozen=True)
@@ -116,13 +124,55 @@ def _field_problem(field_def: Field, expression: str) -> str | None:
     if field_def.type != "string":
         sql_type = SQL_TYPES[field_def.type]
         reason = _sql_string(f"{field_def.name} is not a valid {field_def.type}: ")
-        checks.append(
-            (f"{value} is not null and try_cast({value} as {sql_type}) is null", f"{reason} || {_quoted_value(value)}")
-        )
+        invalid = f"try_cast({value} as {sql_type}) is null"
+        if field_def.type in SQL_PATTERNS:
+            invalid += f" or not regexp_full_match({value}, {_sql_string(SQL_PATTERNS[field_def.type])})"
+        checks.append((f"{value} is not null and ({invalid})", f"{reason} || {_quoted_value(value)}"))
+        bounds = field_def.plausible
+        if bounds is not None:
+            cast = f"try_cast({value} as {sql_type})"
+            latest = f"now() + interval {int(bounds.latest_after_load.total_seconds())} second"
+            earliest = f"timestamptz '{bounds.earliest.isoformat()} 00:00:00+00'"
+            if field_def.type == "date":
+                latest, earliest = f"cast({latest} as date)", f"date '{bounds.earliest.isoformat()}'"
+            after = "the load date" if field_def.type == "date" and not bounds.latest_after_load else (
+                "the load time + " + _duration(bounds.latest_after_load)
+            )
+            checks.append((
+                f"{cast} < {earliest}",
+                f"{_sql_string(f'{field_def.name} is implausibly early (before {bounds.earliest.isoformat()}): ')} || {_quoted_value(value)}",
+            ))
+            checks.append((
+                f"{cast} > {latest}",
+                f"{_sql_string(f'{field_def.name} is in the future (after {after}): ')} || {_quoted_value(value)}",
+            ))
     if not checks:
         return None
     whens = " ".join(f"when {condition} then {{'field': {_sql_string(field_def.name)}, 'reason': {reason}}}" for condition, reason in checks)
     return f"case {whens} end"
+
+
+def _duration(delta) -> str:
+    hours = int(delta.total_seconds()) // 3600
+    return f"{hours // 24} day" + ("s" if hours // 24 != 1 else "") if hours % 24 == 0 else f"{hours} hours"
+
+
+def _nul_problem(field_def: Field, expression: str) -> str:
+    """SQL yielding ``{field, reason}`` when a value holds a NUL byte (binary garbage, not text)."""
+    return (
+        f"case when contains({expression}, chr(0)) then {{'field': {_sql_string(field_def.name)}, "
+        f"'reason': {_sql_string(f'{field_def.name} contains a NUL byte')}}} end"
+    )
+
+
+def _read_csv_header(path: Path) -> list[str] | None:
+    """The header's column names (one line, read here; the rows are read by DuckDB), or None if empty."""
+    with path.open("rb") as handle:
+        first = handle.readline()
+    if not first:
+        return None
+    text = first.decode("utf-8", "replace").removeprefix("\ufeff").rstrip("\r\n")
+    return next(csv.reader([text]), [])
 
 
 def _problems_list(problems: list[str]) -> str:
@@ -180,7 +230,7 @@ class SourceLoader:
         self.conn.execute("begin transaction")
         try:
             if isinstance(self.source, CsvSource):
-                extra = self._stage_csv(path)
+                extra = self._stage_csv(path, is_utf8)
                 if extra:
                     report.extra_columns[path.name] = extra
             else:
@@ -188,7 +238,7 @@ class SourceLoader:
             loaded, rejected = self._write_staged(path, load_id)
             self._log(path, checksum, "loaded", loaded, rejected, None, started_at, load_id)
             self.conn.execute("commit")
-        except MissingColumnsError as error:
+        except (MissingColumnsError, UnaccountedRowsError) as error:
             self.conn.execute("rollback")
             self._log(path, checksum, "failed", 0, 0, str(error), started_at, load_id)
             return FileOutcome(path.name, "failed", message=str(error))
@@ -207,62 +257,164 @@ class SourceLoader:
 
     # -- staging a file into temp tables _accepted(record..., _line) and _rejected ----------
 
-    def _stage_csv(self, path: Path) -> list[str]:
-        """Parse a CSV into ``_parsed`` and its rejects; returns columns the contract does not know."""
+    def _stage_csv(self, path: Path, is_utf8: bool) -> list[str]:
+        """Parse a CSV into ``_parsed`` and its rejects; returns columns the contract does not know.
+
+        The dialect is fixed (comma, double quotes, no comment character) rather than sniffed:
+        a sniffer can give up on one broken quote and fail the whole file, or take ``#`` for a
+        comment and silently skip rows. The header is read here, the rows by DuckDB.
+        """
         source = self.source
         assert isinstance(source, CsvSource)
         self._reset_temp_tables()
-        reader = (
-            f"read_csv({_sql_string(str(path))}, all_varchar = true, header = true, delim = ',', quote = '\"', "
-            "escape = '\"', store_rejects = true, rejects_table = '_csv_errors', rejects_scan = '_csv_scans')"
-        )
-        if path.stat().st_size == 0:  # nothing to read, not even a header: an empty export
+        header = _read_csv_header(path)
+        if header is None:  # nothing to read, not even a header: an empty export
             header = source.column_names
-            self.conn.execute(
-                "create temp table _landed as select 0::bigint as _rid, "
-                + ", ".join(f"null::varchar as {c}" for c in header) + " where false"
-            )
-            self.conn.execute(
-                "create temp table _csv_errors (line bigint, column_name varchar, error_type varchar, "
-                "error_message varchar, csv_line varchar)"
-            )
-        else:
-            header = [row[0] for row in self.conn.execute(f"describe select * from {reader}").fetchall()]
-        by_name = {h.strip().lower(): h for h in header}
+        by_name: dict[str, str] = {}
+        for h in header:
+            by_name.setdefault(h.strip().lower(), h)
         missing = [c for c in source.required_columns if c not in by_name]
         if missing:
             raise MissingColumnsError(f"{path}: missing required column(s) {', '.join(missing)}")
-        if path.stat().st_size:
+        # DuckDB names columns as given; a repeated header name gets a suffix (first one wins).
+        names: list[str] = []
+        for h in header:
+            name, n = h, 1
+            while name in names:
+                n += 1
+                name = f"{h}_{n}"
+            names.append(name)
+        by_name = {}
+        for h, name in zip(header, names):
+            by_name.setdefault(h.strip().lower(), name)
+        if path.stat().st_size == 0:
+            self.conn.execute(
+                "create temp table _landed as select 0::bigint as _rid, "
+                + ", ".join(f"null::varchar as {_identifier(c)}" for c in names) + " where false"
+            )
+            self.conn.execute(
+                "create temp table _csv_errors (line bigint, line_byte_position bigint, column_name varchar, "
+                "error_type varchar, error_message varchar, csv_line varchar)"
+            )
+        else:
+            columns = "{" + ", ".join(f"{_sql_string(n)}: 'varchar'" for n in names) + "}"
+            reader = (
+                f"read_csv({_sql_string(str(path))}, auto_detect = false, header = true, columns = {columns}, "
+                f"delim = ',', quote = '\"', escape = '\"', max_line_size = {_MAX_CSV_LINE_BYTES}, "
+                "store_rejects = true, rejects_table = '_csv_errors', rejects_scan = '_csv_scans')"
+            )
             self.conn.execute(f"create temp table _landed as select row_number() over () - 1 as _rid, * from {reader}")
-        # DuckDB numbers rejected records by line (header = 1); accepted rows come back in
-        # file order, so the k-th accepted row sits on the k-th line no reject claimed.
-        self.conn.execute(
-            """create temp table _lines as
-               with rejected as (select distinct line from _csv_errors),
-                    all_lines as (select range as line from range(2, 2 + (select count(*) from _landed) + (select count(*) from rejected)))
-               select row_number() over (order by line) - 1 as rid, line
-               from all_lines where line not in (select line from rejected)"""
-        )
-        columns = [
-            f'l."{by_name[f.name]}"' if f.name in by_name else "null::varchar" for f in source.fields
+        self._number_csv_records(path, is_utf8, [_identifier(n) for n in names])
+        columns_sql = [
+            f"l.{_identifier(by_name[f.name])}" if f.name in by_name else "null::varchar" for f in source.fields
         ]
-        problems = [_field_problem(f, col) for f, col in zip(source.fields, columns)]
-        record = "to_json(struct_pack(" + ", ".join(f"{f.name} := {c}" for f, c in zip(source.fields, columns)) + "))::varchar"
-        select_columns = ", ".join(f"{c} as {f.name}" for f, c in zip(source.fields, columns))
+        problems = [_field_problem(f, col) for f, col in zip(source.fields, columns_sql)]
+        problems += [_nul_problem(f, col) for f, col in zip(source.fields, columns_sql) if f.name in by_name]
+        record = "to_json(struct_pack(" + ", ".join(f"{f.name} := {c}" for f, c in zip(source.fields, columns_sql)) + "))::varchar"
+        select_columns = ", ".join(f"{c} as {f.name}" for f, c in zip(source.fields, columns_sql))
         self.conn.execute(
             f"""create temp table _parsed as
                 select {select_columns}, n.line as _line,
                        {_problems_list([p for p in problems if p])} as _problems,
                        {record} as _record
-                from _landed l join _lines n on n.rid = l._rid"""
-        )
-        self.conn.execute(
-            """create temp table _structural as
-               select line, column_name as field, error_type || ': ' || error_message as reason, csv_line as record
-               from _csv_errors"""
+                from _landed l join _record_lines n on n.rid = l._rid"""
         )
         known = set(source.column_names)
         return [h for h in header if h.strip().lower() not in known]
+
+    def _number_csv_records(self, path: Path, is_utf8: bool, columns: list[str]) -> None:
+        """Give every record its line in the file (header = 1) and every reject its line range.
+
+        DuckDB returns accepted rows in file order, without line numbers, and numbers rejects by
+        record rather than by line. Line numbers are rebuilt here, set-based: the file's physical
+        lines and their byte offsets place each reject exactly (DuckDB gives its byte offset),
+        blank lines are skipped as DuckDB skips them, and a record whose quoted values span
+        several lines takes that many lines. The k-th accepted row then starts on the next
+        non-blank line no reject and no earlier record took. If the lines do not add up, the
+        file fails rather than load rows under wrong line numbers.
+        """
+        self._stage_physical_lines(path, is_utf8)
+        self.conn.execute(
+            ("""create temp table _structural as
+               with errors as (
+                   select line as duck_line, min(line_byte_position) as byte_position,
+                          -- a wrong column count is about the record, not a field (DuckDB names every missing one)
+                          string_agg(distinct case when error_type not in ('MISSING COLUMNS', 'TOO MANY COLUMNS') then column_name end, ', ') as field,
+                          string_agg(distinct case when error_type = 'MISSING COLUMNS'
+                                                   then 'MISSING COLUMNS: fewer values than the header''s ' || $header_columns || ' columns'
+                                                   else error_type || ': ' || error_message end, '; ') as reason,
+                          max(csv_line) as record
+                   from _csv_errors group by line
+               ),
+               placed as (
+                   select e.*, (select max(p.line) from _physical p where p.start_byte <= e.byte_position) as line,
+                          length(rtrim(e.record, chr(13) || chr(10))) - length(replace(rtrim(e.record, chr(13) || chr(10)), chr(10), '')) as extra_lines
+                   from errors e
+               )
+               select line, line + extra_lines as last_line, field,
+                      reason || case when extra_lines > 0 then ' (lines ' || line || '-' || (line + extra_lines)
+                                     || ' read as one record'
+                                     || case when reason like '%unterminated quote%' then ': the quote opened on line ' || line || ' is never closed' else '' end
+                                     || ')' else '' end as reason,
+                      record
+               from placed""").replace("$header_columns", str(len(columns)))
+        )
+        # lines a record (accepted row) takes that are not blank: 1 + the non-blank lines its values continue onto
+        joined = "concat_ws(',', " + ", ".join(f"l.{c}" for c in columns) + ")" if columns else "''"
+        self.conn.execute(
+            f"""create temp table _record_lines as
+                with spans as (
+                    select l._rid as rid,
+                           1 + len(list_filter(string_split({joined}, chr(10))[2:], lambda s: rtrim(s, chr(13)) <> '')) as span
+                    from _landed l
+                ),
+                starts as (
+                    select rid, span, 1 + coalesce(sum(span) over (order by rid rows between unbounded preceding and 1 preceding), 0) as free_index
+                    from spans
+                ),
+                free as (
+                    select line, row_number() over (order by line) as free_index
+                    from _physical p
+                    where p.line > 1 and not p.blank
+                      and not exists (select 1 from _structural s where p.line between s.line and s.last_line)
+                )
+                select s.rid, f.line, s.span from starts s left join free f using (free_index)"""
+        )
+        free_lines, spans, unplaced = self.conn.execute(
+            """select (select count(*) from _physical p where p.line > 1 and not p.blank
+                         and not exists (select 1 from _structural s where p.line between s.line and s.last_line)),
+                      (select coalesce(sum(span), 0) from _record_lines),
+                      (select count(*) from _record_lines where line is null)"""
+        ).fetchone()
+        if free_lines != spans or unplaced:
+            raise UnaccountedRowsError(
+                f"{path}: {spans} line(s) of accepted records but {free_lines} line(s) not taken by rejects; "
+                "the file could not be read line by line and was not loaded"
+            )
+
+    def _stage_physical_lines(self, path: Path, is_utf8: bool) -> None:
+        """``_physical(line, start_byte, blank)``: every line of the file and the byte it starts at."""
+        if path.stat().st_size == 0:
+            self.conn.execute("create temp table _physical (line bigint, start_byte bigint, blank boolean)")
+        elif is_utf8:
+            self.conn.execute(
+                f"""create temp table _physical as
+                    with lines as (
+                        select generate_subscripts(parts, 1) as line, unnest(parts) as text
+                        from (select string_split(content, chr(10)) as parts from read_text({_sql_string(str(path))}))
+                    )
+                    select line,
+                           coalesce(sum(strlen(text) + 1) over (order by line rows between unbounded preceding and 1 preceding), 0) as start_byte,
+                           rtrim(text, chr(13)) = '' as blank
+                    from lines"""
+            )
+        else:  # not UTF-8: DuckDB cannot split it as text; a file-sized pass over its bytes here
+            rows, offset = [], 0
+            for number, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
+                rows.append((number, offset, raw.rstrip(b"\r") == b""))
+                offset += len(raw) + 1
+            self.conn.execute("create temp table _physical (line bigint, start_byte bigint, blank boolean)")
+            self.conn.executemany("insert into _physical values (?, ?, ?)", rows)
 
     def _stage_json_lines(self, path: Path, is_utf8: bool) -> None:
         """Split an NDJSON file into numbered lines and check each against the contract."""
@@ -287,8 +439,12 @@ class SourceLoader:
                 select _line, line, doc, json_type(doc) as json_kind,
                        case when json_type(doc) = 'OBJECT' then json_extract_string(doc, [{paths}]) end as fields
                 from (
-                    select _line, rtrim(line, chr(13)) as line, try_cast(rtrim(line, chr(13)) as json) as doc
-                    from _text_lines
+                    select _line, line, try_cast(line as json) as doc
+                    from (
+                        -- a byte order mark may open the file; CRLF line ends are fine
+                        select _line, rtrim(case when _line = 1 then ltrim(line, chr(65279)) else line end, chr(13)) as line
+                        from _text_lines
+                    )
                     where trim(line) <> ''
                 ) as lines"""
         )
@@ -361,13 +517,18 @@ class SourceLoader:
         return loaded, rejected
 
     def _reset_temp_tables(self) -> None:
-        for table in ("_landed", "_lines", "_parsed", "_structural", "_text_lines", "_json_lines", "_csv_errors", "_csv_scans"):
+        for table in ("_landed", "_lines", "_record_lines", "_physical", "_parsed", "_structural", "_text_lines",
+                      "_json_lines", "_csv_errors", "_csv_scans"):
             self.conn.execute(f"drop table if exists temp.{table}")
 
 
 def load_source(conn: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path) -> SourceLoadReport:
     """Load every new file of ``source`` found under ``landing_dir``."""
     return SourceLoader(conn, source, landing_dir).run()
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _now() -> datetime:

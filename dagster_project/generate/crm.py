@@ -1,17 +1,25 @@
-"""CRM contact exports: an initial export, then a delta export every few days.
+"""CRM contact exports: an initial full export on the first day, then a delta export every day.
 
 The CRM holds one contact per CRM person, plus a second contact (another ``contact_id``)
-for a few people who registered twice with slightly different details. Each delta export
-carries the contacts created since the previous export and new versions (same
-``contact_id``, later ``updated_at``) of contacts changed since: a new phone or phone
-format, a new address, a flipped opt-in, a corrected e-mail or name.
+for a few people who registered twice with slightly different details. Most contacts exist
+before the first day; the rest register later, fewer and fewer as time goes by (a
+long-tailed delay, so a year on there are still a few a day). Each delta export carries
+the contacts created since the previous export and new versions (same ``contact_id``,
+later ``updated_at``) of contacts changed since: a new phone or phone format, a new
+address, a flipped opt-in, a corrected e-mail or name.
+
+Contacts (and their ids) follow from the population alone, and each export draws from a
+random stream of its own day, so an export does not depend on how many days are
+generated. Writing day N replays the changes of the days before it without writing them.
 """
 
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from dagster_project.contracts import CRM_CONTACTS
 
@@ -22,25 +30,27 @@ from .noise import NoiseProfile, case_variant, email_case_space, email_typo, typ
 from .output import SourceCounts, csv_file, landing_file
 from .phones import STYLES, format_phone, mint_mobile
 from .population import Person, Population, mint_postal_code, mint_street_address
-from .randomness import Weighted, derive_rng
-from .truth import TruthWriter
+from .randomness import Weighted, derive_rng, poisson
+from .truth import TruthWriter, truth_part
 
 COLUMNS = CRM_CONTACTS.column_names
 (CONTACT_ID, FIRST, LAST, EMAIL, PHONE, STREET, CITY, POSTAL, COUNTRY, BIRTH, LOYALTY,
  EMAIL_OPT_IN, SMS_OPT_IN, CREATED, UPDATED) = range(len(COLUMNS))
 assert COLUMNS[UPDATED] == "updated_at" and COLUMNS[LOYALTY] == "loyalty_id"
 
-#: days between exports; the first export is on the start date
-EXPORT_INTERVAL_DAYS = 10
-#: exports happen at 02:00 UTC and carry everything created or changed before then
+#: exports happen daily at 02:00 UTC and carry everything created or changed before then
 EXPORT_HOUR = 2
-#: CRM people with a second, duplicate contact record
+#: CRM people with a second, duplicate contact record, registered some time after the first
 DUPLICATE_RATE = 0.065
-#: chance that a contact existing at one export has changed by the next; high enough that
-#: CRM rows average ~1.1 per person at 30 days (3 exports)
-UPDATE_RATE = 0.4
-#: share of contacts created inside the window (they first appear in a delta export)
-NEW_CONTACT_RATE = 0.15
+DUPLICATE_DELAY_DAYS = 60  # scale of the (long-tailed) delay
+#: chance that a contact existing at one export has changed by the next day's: ~0.8 new
+#: versions per contact in 30 days (CRM rows ~1.1 per person at 30 days), ~10 in a year
+UPDATE_RATE = 0.027
+#: share of CRM people who register after the first day (they first appear in a delta
+#: export); the delay is Lomax-distributed with this scale: 60% of them within 30 days,
+#: 95% within a year
+NEW_CONTACT_RATE = 0.2
+NEW_CONTACT_DELAY_DAYS = 20
 BIRTH_DATE_RATE = 0.7
 #: household members who give the shared landline rather than their mobile
 LANDLINE_RATE = 0.5
@@ -190,21 +200,29 @@ _CHANGES: Weighted[Callable[[Contact, random.Random], None]] = Weighted(
 )
 
 
-def _build_contacts(population: Population, export_ms: list[int], rng: random.Random) -> list[Contact]:
-    """Every contact the CRM will ever export, sorted by creation and given ids in that
-    order (CRM keys grow with time)."""
-    first, last = export_ms[0], export_ms[-1]
+def _delay(rng: random.Random, scale_days: float) -> int:
+    """A long-tailed delay in ms (Lomax, shape 1): median ``scale_days``, no upper bound
+    (capped at a century)."""
+    u = rng.random()
+    return int(min(scale_days * u / (1.0 - u), 36_500.0) * DAY_MS)
+
+
+def build_contacts(config: GenerationConfig, population: Population) -> list[Contact]:
+    """Every contact the CRM will ever hold, sorted by creation and given ids in that
+    order (CRM keys grow with time). Independent of the number of days."""
+    rng = derive_rng(config.seed, "crm", "contacts")
+    first_export = config.start_ms + EXPORT_HOUR * HOUR_MS
     contacts: list[Contact] = []
     for person in population.people:
         if not person.in_crm:
             continue
-        if last > first and rng.random() < NEW_CONTACT_RATE:
-            created = rng.randrange(first, last)
+        if rng.random() < NEW_CONTACT_RATE:
+            created = config.start_ms + _delay(rng, NEW_CONTACT_DELAY_DAYS)
         else:
-            created = first - rng.randrange(DAY_MS, 3 * 365 * DAY_MS)
+            created = first_export - rng.randrange(DAY_MS, 3 * 365 * DAY_MS)
         contacts.append(_new_contact(person, created, rng))
         if rng.random() < DUPLICATE_RATE:
-            dup_created = rng.randrange(min(created + HOUR_MS, last - 1), last)
+            dup_created = created + HOUR_MS + _delay(rng, DUPLICATE_DELAY_DAYS)
             contacts.append(_duplicate_contact(person, dup_created, rng))
     contacts.sort(key=lambda c: c.created_ms)  # stable: ties keep population order
     number = 1_000_000 + rng.randrange(1000)
@@ -214,40 +232,56 @@ def _build_contacts(population: Population, export_ms: list[int], rng: random.Ra
     return contacts
 
 
-def write_crm(config: GenerationConfig, population: Population, truth: TruthWriter) -> SourceCounts:
-    """Write ``landing/crm/contacts_<date>.csv`` for each export and the CRM truth rows."""
-    rng = derive_rng(config.seed, "crm")
-    malformer = Malformer(config.seed, "crm", config.malformed_rate)
-    export_days = list(range(0, config.days, EXPORT_INTERVAL_DAYS))
-    export_ms = [config.start_ms + d * DAY_MS + EXPORT_HOUR * HOUR_MS for d in export_days]
-    contacts = _build_contacts(population, export_ms, rng)
+def cards_issued(contacts: list[Contact]) -> dict[int, int]:
+    """When each loyalty-card holder got the card: the creation of their first contact
+    carrying it (by person index)."""
+    issued: dict[int, int] = {}
+    for contact in contacts:  # by creation
+        if contact.row[LOYALTY]:
+            issued.setdefault(contact.person.index, contact.created_ms)
+    return issued
+
+
+def write_crm(config: GenerationConfig, contacts: list[Contact], parts: Path) -> SourceCounts:
+    """Write ``landing/crm/contacts_<date>.csv`` for each written day, and its truth part
+    (the contacts it exports for the first time). Days before ``config.written_from`` are
+    replayed, not written: later exports carry the contacts as those days changed them."""
+    created = [contact.created_ms for contact in contacts]
     counts = SourceCounts()
-    previous = None
-    for day, cutoff in zip(export_days, export_ms):
+    previous: int | None = None
+    for day in range(config.days):
+        cutoff = config.start_ms + day * DAY_MS + EXPORT_HOUR * HOUR_MS
+        rng = derive_rng(config.seed, "crm", "export", day)
+        existing = 0 if previous is None else bisect_left(created, previous)
+        new = range(existing, bisect_left(created, cutoff))
+        updated = sorted(rng.sample(range(existing), min(existing, poisson(rng, UPDATE_RATE * existing))))
+        rows: list[list[str]] = []
+        for index in (*updated, *new):
+            contact = contacts[index]
+            if previous is None or index >= existing:
+                at = contact.created_ms if rng.random() < 0.5 else rng.randrange(contact.created_ms, cutoff)
+            else:
+                for change in {_CHANGES.pick(rng): None for _ in range(rng.randint(1, 2))}:
+                    change(contact, rng)
+                at = rng.randrange(previous, cutoff)
+            contact.row[UPDATED] = _timestamp_text(at, contact.person, rng)
+            rows.append(contact.row)
+        previous = cutoff
+        if day < config.written_from:
+            continue
+        malformer = Malformer(config.seed, "crm", config.malformed_rate, day)
         path = landing_file(config, "crm", "contacts", date_text(config.first_day + day))
         with csv_file(path, COLUMNS) as writer:
-            for contact in contacts:
-                if contact.created_ms >= cutoff:
-                    break  # sorted by creation: nothing later exists yet
-                if previous is None or contact.created_ms >= previous:
-                    updated = contact.created_ms if rng.random() < 0.5 else rng.randrange(contact.created_ms, cutoff)
-                elif rng.random() < UPDATE_RATE:
-                    for change in {_CHANGES.pick(rng): None for _ in range(rng.randint(1, 2))}:
-                        change(contact, rng)
-                    updated = rng.randrange(previous, cutoff)
-                else:
-                    continue
-                contact.row[UPDATED] = _timestamp_text(updated, contact.person, rng)
-                writer.writerow(contact.row)
-                counts.rows += 1
+            for row in rows:
+                writer.writerow(row)
                 if malformer.due():
                     key = f"C9{malformer.rng.randrange(10**7):07d}"  # 8 digits: never a real id
-                    writer.writerow(malformer.csv_row(contact.row, key, (CREATED, UPDATED)))
+                    writer.writerow(malformer.csv_row(row, key, (CREATED, UPDATED)))
+        with TruthWriter(truth_part(parts, day, "crm"), header=False) as truth:
+            for index in new:  # creation order is contact_id order
+                truth.add("crm", contacts[index].contact_id, contacts[index].person.person_id)
         counts.files += 1
-        previous = cutoff
-    for contact in contacts:  # creation order is contact_id order
-        truth.add("crm", contact.contact_id, contact.person.person_id)
-    counts.malformed = malformer.count
-    counts.rows += malformer.count
-    counts.record_keys = len(contacts)
+        counts.rows += len(rows) + malformer.count
+        counts.malformed += malformer.count
+        counts.record_keys += len(new)
     return counts

@@ -1,8 +1,13 @@
-"""One generation run: population and web plan first, then the sources, then the summary.
+"""One generation run: population, CRM contacts and web visitors first, then the sources,
+then the summary.
 
-Web days are rendered in forked workers (the bulk of the work) while this process writes
-CRM and POS; each part writes its own ground-truth part, joined in a fixed order at the
-end, so the output does not depend on the number of workers.
+Every day's files follow from the seed and the day alone (activity is planned in 30-day
+blocks with streams of their own, CRM exports are daily), so a run for N days writes the
+first N days of any longer run, and ``append`` adds the following days to an existing
+data set. Web days are rendered in forked workers (the bulk of the work), block by block,
+while this process writes CRM and POS; each source and day writes its own ground-truth
+part, joined day by day at the end, so the output does not depend on the number of workers
+and appending a day appends its truth rows.
 """
 
 from __future__ import annotations
@@ -13,15 +18,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .config import DEFAULT_DAYS, DEFAULT_MALFORMED_RATE, DEFAULT_START_DATE, GenerationConfig
-from .crm import write_crm
-from .output import SourceCounts, clear_previous_output
+from .clock import date_text
+from .config import BLOCK_DAYS, DEFAULT_DAYS, DEFAULT_MALFORMED_RATE, DEFAULT_START_DATE, GenerationConfig
+from .crm import build_contacts, cards_issued, write_crm
+from .output import FILE_PATTERNS, SourceCounts, clear_previous_output
 from .parallel import Forked, default_workers
 from .population import build_population
 from .pos import write_pos
-from .truth import TruthWriter, concatenate
-from .web import prepend_carried, render_days
-from .web_plan import WebPlan, plan_web
+from .truth import concatenate
+from .web import carry_into, prepend_carried, render_days
+from .web_plan import build_visitors, plan_block
 
 
 @dataclass(frozen=True)
@@ -56,16 +62,11 @@ class GenerationSummary:
         )
 
 
-def _split(days: int, parts: int) -> list[range]:
-    """``range(days)`` cut into up to ``parts`` consecutive, near-equal ranges."""
-    parts = max(1, min(parts, days))
-    bounds = [days * i // parts for i in range(parts + 1)]
+def _split(days: range, parts: int) -> list[range]:
+    """``days`` cut into up to ``parts`` consecutive, near-equal ranges."""
+    parts = max(1, min(parts, len(days)))
+    bounds = [days.start + len(days) * i // parts for i in range(parts + 1)]
     return [range(a, b) for a, b in zip(bounds, bounds[1:])]
-
-
-def _web_part(config: GenerationConfig, plan: WebPlan, days: range, truth_part: Path) -> tuple[SourceCounts, list[str]]:
-    with TruthWriter(truth_part, header=False) as truth:
-        return render_days(config, plan, days, truth)
 
 
 def _sum(counts: list[SourceCounts]) -> SourceCounts:
@@ -83,33 +84,92 @@ def generate(
 ) -> GenerationSummary:
     """Write a synthetic landing directory and its ground truth under ``out_dir``.
 
-    ``out_dir/landing/{crm,web,pos}/`` gets the source files (files an earlier run wrote
-    there are replaced), ``out_dir/ground_truth.csv`` maps every well-formed record key
-    to its person. The same arguments always give byte-identical files, whatever
-    ``workers`` is (default: one per CPU, up to 4, when the process can fork).
+    ``out_dir/landing/{crm,web,pos}/`` gets one file per source and day (files an earlier
+    run wrote there are replaced), ``out_dir/ground_truth.csv`` maps every well-formed
+    record key to its person. The same arguments always give byte-identical files, whatever
+    ``workers`` is (default: one per CPU, up to 4, when the process can fork), and a day's
+    files are the same whatever ``days`` is: ``append`` adds the next days to a data set.
     """
-    started = time.perf_counter()
     config = GenerationConfig(people, seed, Path(out_dir), start_date, days, malformed_rate)
-    workers = default_workers() if workers is None else max(1, workers)
     config.out_dir.mkdir(parents=True, exist_ok=True)
     clear_previous_output(config)
-    population = build_population(seed, people)
-    plan = plan_web(config, population)
+    return _run(config, workers)
+
+
+def append(
+    people: int,
+    seed: int,
+    out_dir: Path | str,
+    days: int = 1,
+    start_date: date = DEFAULT_START_DATE,
+    malformed_rate: float = DEFAULT_MALFORMED_RATE,
+    workers: int | None = None,
+) -> GenerationSummary:
+    """Add the ``days`` days that follow an existing data set (made by ``generate`` or
+    ``append`` with the same people, seed, start date and malformed rate) to ``out_dir``.
+
+    Each new day gets its web, POS and CRM file and its rows at the end of
+    ``ground_truth.csv``; no existing file changes, and the result is byte-identical to
+    ``generate`` run for all the days at once. Raises ``ValueError`` when ``out_dir`` holds
+    no such data set or one made with other arguments.
+    """
+    if days < 1:
+        raise ValueError("append needs at least one day")
+    probe = GenerationConfig(people, seed, Path(out_dir), start_date, 1, malformed_rate)
+    existing = existing_days(probe)
+    config = GenerationConfig(people, seed, probe.out_dir, start_date, existing + days, malformed_rate,
+                              written_from=existing)
+    return _run(config, workers)
+
+
+def existing_days(config: GenerationConfig) -> int:
+    """How many days the data set under ``config.out_dir`` holds: the same consecutive days
+    from ``config.start_date`` for every source, and a truth file."""
+    dates = {}
+    for source, pattern in FILE_PATTERNS.items():
+        names = sorted(p.name for p in (config.landing_dir / source).glob(pattern))
+        dates[source] = [name.split("_", 1)[1].split(".", 1)[0] for name in names]
+    count = len(dates["web"])
+    expected = [date_text(config.first_day + day) for day in range(count)]
+    if not count or not config.truth_path.exists() or any(found != expected for found in dates.values()):
+        raise ValueError(f"{config.out_dir} holds no generated data set starting on {config.start_date} "
+                         "with one file per source and day (is --start-date the one it was made with?)")
+    return count
+
+
+def _run(config: GenerationConfig, workers: int | None) -> GenerationSummary:
+    started = time.perf_counter()
+    workers = default_workers() if workers is None else max(1, workers)
+    population = build_population(config.seed, config.people)
+    contacts = build_contacts(config, population)
+    visitors = build_visitors(config, population)
+    days = config.written_days
     with tempfile.TemporaryDirectory(dir=config.out_dir, prefix=".truth-parts-") as tmp:
         parts = Path(tmp)
-        web_ranges = _split(config.days, workers)
-        web_truth = [parts / f"web-{i:03d}.csv" for i in range(len(web_ranges))]
-        jobs = [(config, plan, days, path) for days, path in zip(web_ranges, web_truth)]
-        forked = [Forked(lambda job=job: _web_part(*job)) for job in jobs] if workers > 1 else []
-        with TruthWriter(parts / "crm.csv", header=False) as truth:
-            crm = write_crm(config, population, truth)
-        with TruthWriter(parts / "pos.csv", header=False) as truth:
-            pos = write_pos(config, population, truth)
-        web_results = [f.result() for f in forked] if forked else [_web_part(*job) for job in jobs]
-        web = _sum([counts for counts, _ in web_results])
-        for days, (_, carried) in zip(web_ranges[1:], web_results):
-            prepend_carried(config, days.start, carried)
-            web.rows += len(carried)
-        concatenate(config.truth_path, [parts / "crm.csv", *web_truth, parts / "pos.csv"])
+        carried: list[str] = []
+        if days.start > 0:  # re-deliveries the last existing day carries into the first new one
+            previous = days.start - 1
+            carried = carry_into(config, plan_block(config, visitors, previous // BLOCK_DAYS), previous)
+        crm = pos = None
+        web_counts: list[SourceCounts] = []
+        for block in config.blocks(days):
+            plan = plan_block(config, visitors, block)
+            block_days = range(max(days.start, block * BLOCK_DAYS), min(days.stop, (block + 1) * BLOCK_DAYS))
+            jobs = [(config, plan, web_days, parts) for web_days in _split(block_days, workers)]
+            forked = [Forked(lambda job=job: render_days(*job)) for job in jobs] if workers > 1 else []
+            if crm is None:  # while the first workers render
+                crm = write_crm(config, contacts, parts)
+                pos = write_pos(config, population, cards_issued(contacts), parts)
+            results = [f.result() for f in forked] if forked else [render_days(*job) for job in jobs]
+            for (_, _, web_days, _), (counts, carry_out) in zip(jobs, results):
+                prepend_carried(config, web_days.start, carried)
+                counts.rows += len(carried)
+                web_counts.append(counts)
+                carried = carry_out
+        # the last day's carry is dropped: it belongs to the next day's file, which append writes
+        concatenate(config.truth_path, sorted(parts.iterdir()), append=days.start > 0)
+    assert crm is not None and pos is not None
+    web = _sum(web_counts)
     truth_rows = crm.record_keys + web.record_keys + pos.record_keys
-    return GenerationSummary(people, seed, config.out_dir, crm, web, pos, truth_rows, time.perf_counter() - started)
+    return GenerationSummary(config.people, config.seed, config.out_dir, crm, web, pos, truth_rows,
+                             time.perf_counter() - started)

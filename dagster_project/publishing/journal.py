@@ -41,10 +41,17 @@ class RegistryJournal:
         """The marker of a run that started and never published, if any."""
         return json.loads(self.marker.read_text()) if self.marker.exists() else None
 
-    def recover(self) -> dict | None:
-        """Put the registry back as the last published run left it; returns the dead run's marker."""
+    def recover(self, published_run_id: str | None) -> dict | None:
+        """Put the registry back as the last published run left it; returns the dead run's marker.
+
+        ``published_run_id`` is the run of the current release: a run killed after its release
+        was switched in but before it removed its marker did publish, and its registry stands.
+        """
         dead = self.unpublished_run()
         if dead is None:
+            return None
+        if dead["run_id"] == published_run_id:
+            self.marker.unlink()
             return None
         if dead.get("registry_existed"):
             _copy_atomically(self.snapshot, self.registry)
@@ -70,6 +77,7 @@ class RegistryJournal:
         if dead is not None and dead["run_id"] != run_id:
             raise RuntimeError(f"run {run_id} cannot commit: the registry was snapshotted by run {dead['run_id']}")
         self.marker.unlink(missing_ok=True)
+        self.snapshot.unlink(missing_ok=True)
 
 
 def _copy_atomically(source: Path, target: Path) -> None:

@@ -27,6 +27,11 @@ RELEASE_GROUP, RELEASE_NAME = "releases", "current"
 ANALYST_DB, PII_DB, EXPORTS = "cdp.duckdb", "cdp_pii.duckdb", "exports"
 
 
+def work_database_of(warehouse: Path) -> Path:
+    """The working database behind a published warehouse path (raw, staging, identity, marts with PII)."""
+    return warehouse.parent / "work" / "cdp.duckdb"
+
+
 @dataclass(frozen=True)
 class Layout:
     """The files of one deployment. ``warehouse`` is the analysts' path (``CDP_WAREHOUSE``)."""
@@ -54,7 +59,7 @@ class Layout:
     @property
     def work_database(self) -> Path:
         """The database the extract and dbt write: raw data, staging, identity, marts, with PII."""
-        return self.work_dir / "cdp.duckdb"
+        return work_database_of(self.warehouse)
 
     def run_dir(self, run_id: str) -> Path:
         """Where a run stages what it will publish (its exports)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.publishing.layout import work_database_of
 from dagster_project import run as cli
 from dagster_project.settings import DBT_PROJECT_DIR, PROJECT_ROOT, SAMPLE_LANDING_DIR
 
@@ -50,7 +51,7 @@ def copy_of_published(published: Path, tmp_path: Path) -> Path:
 
 
 def _read(root: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(root / "warehouse" / "cdp.duckdb"), read_only=True) as conn:
+    with duckdb.connect(str(work_database_of(root / "warehouse" / "cdp.duckdb")), read_only=True) as conn:
         conn.execute(f"attach '{root / 'warehouse' / 'identity_registry.duckdb'}' as registry (read_only)").fetchall()
         return conn.execute(sql).fetchall()
 
@@ -158,7 +159,7 @@ def test_a_failing_gate_writes_and_replaces_no_export(
     exports = root / "warehouse" / "exports"
     before = _snapshot(exports)
     history_before = _read(root, "select count(*) from registry.main.segment_membership_changes")
-    with duckdb.connect(str(root / "warehouse" / "cdp.duckdb")) as conn:
+    with duckdb.connect(str(work_database_of(root / "warehouse" / "cdp.duckdb"))) as conn:
         conn.execute(corruption)
 
     assert cli.main(_args(root, "--job", "cdp_activation")) == 1

@@ -21,6 +21,7 @@ import pytest
 from dagster_project import run as pipeline_cli
 from dagster_project.evaluate.__main__ import main
 from dagster_project.generate import generate
+from dagster_project.publishing.layout import work_database_of
 from dagster_project.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
@@ -30,7 +31,7 @@ requires_customer_records = pytest.mark.skipif(
     not CUSTOMER_RECORDS_MODEL.exists(),
     reason=f"marts.customer_records is not built by the pipeline yet ({CUSTOMER_RECORDS_MODEL.relative_to(PROJECT_ROOT)} is absent)",
 )
-WATCHED_ENV = ("CDP_IDENTITY_REGISTRY", "CDP_WAREHOUSE", "CDP_LANDING_DIR", "DAGSTER_HOME")
+WATCHED_ENV = ("CDP_IDENTITY_REGISTRY", "CDP_WAREHOUSE", "CDP_WORK_DATABASE", "CDP_EXPORTS_DIR", "CDP_LANDING_DIR", "DAGSTER_HOME")
 
 
 def _truth_rows(path: Path) -> list[dict[str, str]]:
@@ -72,7 +73,8 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> Callable[..., list[dict[str, ob
                 return exit_code
             rows = [(r["source"], r["record_key"], "MERGED" if r["person_id"] in merge else r["person_id"])
                     for r in _truth_rows(landing.parent / "ground_truth.csv")]
-            with duckdb.connect(str(warehouse)) as conn:
+            work_database_of(warehouse).parent.mkdir(parents=True, exist_ok=True)
+            with duckdb.connect(str(work_database_of(warehouse))) as conn:
                 conn.execute("create schema marts")
                 conn.execute("create table marts.customer_records (source varchar, record_key varchar, customer_id varchar)")
                 conn.executemany("insert into marts.customer_records values (?, ?, ?)", rows[1:])  # first one "rejected"
@@ -108,9 +110,9 @@ def test_people_mode_uses_scratch_paths_and_reuses_generated_data(stand_in, tmp_
     assert {name: os.environ.get(name) for name in WATCHED_ENV} == before  # restored
     for call in calls:
         env = call["env"]
-        assert env["CDP_IDENTITY_REGISTRY"] == str(call["registry"]) == str(workdir.resolve() / "identity_registry.duckdb")
+        assert env["CDP_IDENTITY_REGISTRY"] == str(call["registry"]) == str(workdir.resolve() / "pipeline" / "identity_registry.duckdb")
         assert env["CDP_WAREHOUSE"] == str(call["warehouse"]) and env["DAGSTER_HOME"] is None
-        assert Path(call["warehouse"]).parent == workdir.resolve()
+        assert Path(call["warehouse"]).parent == workdir.resolve() / "pipeline"
         assert not call["existed"]  # every run starts from an empty warehouse
     assert (first["timings_seconds"]["generation_reused"], second["timings_seconds"]["generation_reused"]) == (False, True)
     truth = _truth_rows(workdir / "generated" / "ground_truth.csv")
@@ -218,7 +220,7 @@ def test_landing_mode_end_to_end(tiny: Path, tmp_path: Path) -> None:
     assert report["true_people"] == len({r["person_id"] for r in truth})
     assert 0 < report["precision"] <= 1 and 0 < report["recall"] <= 1
     assert report["coverage"]["duplicate_keys"] == 0
-    assert (workdir / "warehouse.duckdb").exists()
+    assert (workdir / "pipeline" / "cdp.duckdb").exists() and (workdir / "pipeline" / "work" / "cdp.duckdb").exists()
     assert _user_warehouse_state() == user_warehouse
 
 

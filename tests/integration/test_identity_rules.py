@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.publishing.layout import work_database_of
 from dagster_project.contracts import CRM_CONTACTS, POS_TRANSACTIONS
 from dagster_project.definitions import defs
 
@@ -92,7 +93,7 @@ def resolved(tmp_path_factory: pytest.TempPathFactory):
         raise_on_error=False,
     )
     assert result.success
-    conn = duckdb.connect(str(warehouse), read_only=True)
+    conn = duckdb.connect(str(work_database_of(warehouse)), read_only=True)
     yield conn, result
     conn.close()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.publishing.layout import work_database_of
 from dagster_project import run as cli
 from dagster_project.settings import SAMPLE_LANDING_DIR
 
@@ -22,13 +23,13 @@ def _run(landing: Path, warehouse: Path, registry: Path) -> None:
 
 
 def _ids(warehouse: Path) -> dict[tuple[str, str], str]:
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
+    with duckdb.connect(str(work_database_of(warehouse)), read_only=True) as conn:
         rows = conn.execute("select source, record_key, customer_id from marts.customer_records").fetchall()
     return {(source, key): customer for source, key, customer in rows}
 
 
 def _history(warehouse: Path) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
+    with duckdb.connect(str(work_database_of(warehouse)), read_only=True) as conn:
         return conn.execute("select change_type, customer_id, current_customer_id, reason from marts.customer_id_history").fetchall()
 
 

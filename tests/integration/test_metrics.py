@@ -25,6 +25,7 @@ import duckdb
 import pytest
 import yaml
 
+from dagster_project.publishing.layout import work_database_of
 from dagster_project import run as cli
 
 pytestmark = pytest.mark.integration
@@ -115,7 +116,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
 @pytest.fixture
 def conn(built: tuple[int, Path]):
     """A read-only connection to the warehouse the run left (whatever became of later steps)."""
-    with duckdb.connect(str(built[1]), read_only=True) as connection:
+    with duckdb.connect(str(work_database_of(built[1])), read_only=True) as connection:
         yield connection
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.publishing.layout import work_database_of
 from dagster_project import run as cli
 
 pytestmark = pytest.mark.integration
@@ -41,7 +42,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     warehouse = root / "warehouse" / "cdp.duckdb"
     args = ["--landing-dir", str(landing), "--warehouse", str(warehouse)]
     first = cli.main(args)
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
+    with duckdb.connect(str(work_database_of(warehouse)), read_only=True) as conn:
         after_first = {t: _count(conn, f"raw.{t}") for t in ("crm_contacts", "web_events", "pos_transactions", "rejects")}
     second = cli.main(args)
     return {"codes": (first, second), "warehouse": warehouse, "landing": landing, "after_first": after_first}
@@ -53,7 +54,7 @@ def test_both_runs_succeed(built) -> None:
 
 def test_every_landed_record_is_loaded_or_rejected(built) -> None:
     expected = _records_in_landing(built["landing"])
-    with duckdb.connect(str(built["warehouse"]), read_only=True) as conn:
+    with duckdb.connect(str(work_database_of(built["warehouse"])), read_only=True) as conn:
         for table, records in expected.items():
             loaded = _count(conn, f"raw.{table}")
             rejected = conn.execute("select count(*) from raw.rejects where source = ?", [table]).fetchone()[0]
@@ -62,20 +63,20 @@ def test_every_landed_record_is_loaded_or_rejected(built) -> None:
 
 
 def test_second_run_adds_nothing(built) -> None:
-    with duckdb.connect(str(built["warehouse"]), read_only=True) as conn:
+    with duckdb.connect(str(work_database_of(built["warehouse"])), read_only=True) as conn:
         after_second = {t: _count(conn, f"raw.{t}") for t in built["after_first"]}
     assert after_second == built["after_first"]
 
 
 def test_staging_models_hold_every_loaded_row(built) -> None:
-    with duckdb.connect(str(built["warehouse"]), read_only=True) as conn:
+    with duckdb.connect(str(work_database_of(built["warehouse"])), read_only=True) as conn:
         assert _count(conn, "staging.stg_crm__contacts") == _count(conn, "raw.crm_contacts")
         assert _count(conn, "staging.stg_pos__transactions") == _count(conn, "raw.pos_transactions")
         assert _count(conn, "staging.stg_web__events") == _count(conn, "raw.web_events")
 
 
 def test_staged_values_are_normalised(built) -> None:
-    with duckdb.connect(str(built["warehouse"]), read_only=True) as conn:
+    with duckdb.connect(str(work_database_of(built["warehouse"])), read_only=True) as conn:
         bad_emails = conn.execute(
             "select count(*) from staging.stg_crm__contacts where email <> lower(trim(email))"
         ).fetchone()[0]
@@ -101,7 +102,7 @@ def test_a_file_missing_a_column_fails_its_source_and_the_others_still_load(
     error_output = capsys.readouterr().err
     assert "raw__crm_contacts" in error_output
     assert "contacts_2026-02-01.csv: missing required column(s) phone" in error_output
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
+    with duckdb.connect(str(work_database_of(warehouse)), read_only=True) as conn:
         assert _count(conn, "raw.web_events") > 0
         assert _count(conn, "raw.pos_transactions") > 0
         assert _count(conn, "raw.crm_contacts") > 0  # the source's good files still load

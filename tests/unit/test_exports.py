@@ -18,9 +18,9 @@ import duckdb
 import pytest
 
 from dagster_project.exports import ads
-from dagster_project.exports.export import export_members
+from dagster_project.exports.export import ExportResult, write_export
 from dagster_project.exports.files import verify_manifest
-from dagster_project.exports.publish import (
+from dagster_project.publishing.versions import (
     PARTIAL_PREFIX,
     Staging,
     complete_versions,
@@ -194,6 +194,17 @@ def conn():
         yield connection
 
 
+def export_members(conn, root: Path, destination: str, name: str, source: str, *, key: str, run_id: str):
+    """write_export into a version of its own, published atomically with publish(): the building
+    blocks the pipeline composes per release, composed here per export."""
+
+    def write(staging: Staging) -> ExportResult:
+        return write_export(conn, staging.directory, staging.previous, destination=destination, name=name,
+                            source=source, key=key, run_id=run_id)
+
+    return publish(root, destination, name, write, run_id=run_id)
+
+
 def test_successful_export_switches_public_path_and_manifest_matches(tmp_path: Path, conn) -> None:
     conn.execute("CREATE TABLE seg AS SELECT range AS customer_id, 'c' || range AS email FROM range(25)")
     assert previous_version(tmp_path, "meta", "vip") is None
@@ -260,7 +271,7 @@ KILLED_WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from dagster_project.exports.publish import publish
+    from dagster_project.publishing.versions import publish
 
     exports_dir, ready = Path(sys.argv[1]), Path(sys.argv[2])
 
@@ -338,20 +349,20 @@ def test_deltas_across_three_exports(tmp_path: Path, conn) -> None:
         return [int(row["customer_id"]) for row in _read_csv(path)]
 
     first = export([1, 2, 3], "r1")  # first export: everything is an add
-    assert first.delta.first_export and (first.delta.adds, first.delta.removes) == (3, 0)
+    assert first.value.delta.first_export and (first.value.delta.adds, first.value.delta.removes) == (3, 0)
     assert keys(first.public_path / "adds.csv") == [1, 2, 3]
     assert _read_csv(first.public_path / "removes.csv") == []
     assert (first.public_path / "removes.csv").read_text().strip() == "customer_id,email"
 
     second = export([2, 3, 4, 5], "r2")
-    assert not second.delta.first_export and second.delta.previous_version_id == first.version_id
-    assert (second.delta.adds, second.delta.removes, second.delta.unchanged) == (2, 1, 2)
+    assert not second.value.delta.first_export and second.value.delta.previous_version_id == "r1"
+    assert (second.value.delta.adds, second.value.delta.removes, second.value.delta.unchanged) == (2, 1, 2)
     assert keys(second.public_path / "adds.csv") == [4, 5]
     assert _read_csv(second.public_path / "removes.csv") == [{"customer_id": "1", "email": "user1@example.com"}]
 
     third = export([5, 6], "r3")
-    assert third.delta.previous_version_id == second.version_id
-    assert (third.delta.adds, third.delta.removes, third.delta.unchanged) == (1, 3, 1)
+    assert third.value.delta.previous_version_id == "r2"
+    assert (third.value.delta.adds, third.value.delta.removes, third.value.delta.unchanged) == (1, 3, 1)
     assert keys(third.public_path / "adds.csv") == [6]
     assert keys(third.public_path / "removes.csv") == [2, 3, 4]
     manifest = json.loads((third.public_path / "manifest.json").read_text())

@@ -1,10 +1,10 @@
-"""Publish a set of export files atomically: consumers see the old set or the new one, never a mix.
+"""Publish a directory of files atomically: readers see the old set or the new one, never a mix.
 
-An export for (destination, name) is a *directory* of files (members.csv, members.parquet,
-adds.csv, removes.csv, manifest.json). Replacing the files one by one would let a consumer read
-a new members.csv next to an old manifest, and a crash half-way would leave that mix behind.
-So every version is written into a directory of its own and the public path is a symlink that
-is swapped in one ``rename(2)``, which POSIX guarantees to be atomic::
+A release (the analysts' warehouse, the PII warehouse and every export of a run) is a
+*directory* of files. Replacing the files one by one would let a reader open a new warehouse
+next to old exports, and a crash half-way would leave that mix behind. So every version is
+written into a directory of its own and the public path is a symlink that is swapped in one
+``rename(2)``, which POSIX guarantees to be atomic::
 
     <exports_dir>/
       <destination>/<name>  -> ../.versions/<destination>/<name>/<version_id>   (symlink)
