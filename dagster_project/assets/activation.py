@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
+from dagster_project.publishing.faults import kill_if_requested
 from dagster_project.activation.memberships import record_memberships
 from dagster_project.activation.segments import Segment, discover_segments
 from dagster_project.assets.dbt_project import cdp_dbt_project
@@ -174,7 +175,9 @@ segment_exports = [
 def release(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     layout, run_id = warehouse.layout, context.run.run_id
     staged = layout.run_dir(run_id) / EXPORTS
+    kill_if_requested("after_exports")
     result = publish_release(layout, run_id, staged if staged.is_dir() else None, warehouse.memory_limit)
+    kill_if_requested("after_switch")
     warehouse.journal.commit(run_id)
     shutil.rmtree(layout.run_dir(run_id), ignore_errors=True)
     contents = result.value

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetsDefinition, Failure, MaterializeResult, MetadataValue, asset
 
+from dagster_project.publishing.faults import kill_if_requested
 from dagster_project.contracts import ALL_SOURCES, CsvSource, JsonLinesSource
 from dagster_project.extract.loader import SourceLoadReport, load_source
 from dagster_project.resources import WarehouseResource
@@ -57,6 +58,7 @@ def build_extract_asset(source: CsvSource | JsonLinesSource) -> AssetsDefinition
         with warehouse.connect() as conn:
             report = load_source(conn, source, Path(warehouse.landing_dir))
             metadata = _metadata(conn, report, source.raw_table)
+        kill_if_requested("after_extract")
         for outcome in report.changed + report.duplicates:
             context.log.warning(outcome.message)
         if report.failed:

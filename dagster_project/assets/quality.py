@@ -30,6 +30,7 @@ from dagster import (
     multi_asset_check,
 )
 
+from dagster_project.publishing.faults import kill_if_requested
 from dagster_project.activation.segments import Segment
 from dagster_project.assets.activation import SEGMENTS
 from dagster_project.resources import WarehouseResource
@@ -156,6 +157,7 @@ def quality_gate(context: AssetCheckExecutionContext, warehouse: WarehouseResour
     _prune_docs(warehouse.data_docs_path, DATA_DOCS_KEPT)
     if all(result.success for _, result in results):
         _record_baselines(warehouse.registry_path, {name: n for name, n in counts.items()}, context.op_execution_context.run_id)
+    kill_if_requested("after_gate")
     for target, result in results:
         if not result.success:
             context.log.error(f"quality gate failed on {target.name}:\n{result.to_markdown()}")

@@ -11,6 +11,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetMaterialization, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from dagster_project.publishing.faults import kill_if_requested
 from dagster_project.assets.dbt_project import cdp_dbt_project
 from dagster_project.resources import WarehouseResource
 
@@ -108,4 +109,5 @@ def cdp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehous
     os.environ["CDP_IDENTITY_REGISTRY"] = warehouse.registry_path
     build = ["build", "--vars", json.dumps({"cdp_run_id": context.run_id})]
     events = list(dbt.cli(build, context=context).stream())
+    kill_if_requested("after_dbt")
     yield from _with_row_counts(events, warehouse.work_path, warehouse.registry_path)

@@ -97,11 +97,13 @@ def _opt_in_text(value: bool, rng: random.Random) -> str:
     return yes if value else no
 
 
-def _timestamp_text(ms: int, person: Person, rng: random.Random) -> str:
+def _timestamp_text(ms: int, person: Person, rng: random.Random, render: bool = True) -> str:
     """A CRM timestamp in one of the spellings exports use: UTC ``Z``, local offset,
     ``+00:00``, or no offset at all (read as UTC)."""
     kind = rng.randrange(4)
     millis = rng.random() < 0.5
+    if not render:  # a replayed day: the same draws, no text (it is never written)
+        return ""
     if kind == 0:
         return iso(ms, millis=millis)
     if kind == 1:
@@ -264,7 +266,7 @@ def write_crm(config: GenerationConfig, contacts: list[Contact], parts: Path) ->
                 for change in {_CHANGES.pick(rng): None for _ in range(rng.randint(1, 2))}:
                     change(contact, rng)
                 at = rng.randrange(previous, cutoff)
-            contact.row[UPDATED] = _timestamp_text(at, contact.person, rng)
+            contact.row[UPDATED] = _timestamp_text(at, contact.person, rng, render=day >= config.written_from)
             rows.append(contact.row)
         previous = cutoff
         if day < config.written_from:

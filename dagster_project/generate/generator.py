@@ -147,13 +147,16 @@ def _run(config: GenerationConfig, workers: int | None) -> GenerationSummary:
     with tempfile.TemporaryDirectory(dir=config.out_dir, prefix=".truth-parts-") as tmp:
         parts = Path(tmp)
         carried: list[str] = []
+        plan = None
         if days.start > 0:  # re-deliveries the last existing day carries into the first new one
             previous = days.start - 1
-            carried = carry_into(config, plan_block(config, visitors, previous // BLOCK_DAYS), previous)
+            plan = plan_block(config, visitors, previous // BLOCK_DAYS)
+            carried = carry_into(config, plan, previous)
         crm = pos = None
         web_counts: list[SourceCounts] = []
         for block in config.blocks(days):
-            plan = plan_block(config, visitors, block)
+            if plan is None or plan.first != block * BLOCK_DAYS:
+                plan = plan_block(config, visitors, block)
             block_days = range(max(days.start, block * BLOCK_DAYS), min(days.stop, (block + 1) * BLOCK_DAYS))
             jobs = [(config, plan, web_days, parts) for web_days in _split(block_days, workers)]
             forked = [Forked(lambda job=job: render_days(*job)) for job in jobs] if workers > 1 else []

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.publishing.faults import kill_if_requested
 from dagster_project.publishing import pii
 from dagster_project.publishing.layout import ANALYST_DB, EXPORTS, PII_DB, RELEASE_GROUP, RELEASE_NAME, Layout
 from dagster_project.publishing.versions import PublishResult, Staging, publish
@@ -77,6 +78,7 @@ def publish_release(
         else:
             (staging.directory / EXPORTS).mkdir()
         (staging.directory / RELEASE_MANIFEST).write_text(json.dumps({"run_id": run_id, "tables": tables}, indent=2))
+        kill_if_requested("before_switch")
         return ReleaseContents(tables, masked, has_exports)
 
     result = publish(layout.root, RELEASE_GROUP, RELEASE_NAME, build, run_id=run_id, keep=keep)

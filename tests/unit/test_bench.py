@@ -70,6 +70,7 @@ def test_steps():
     assert stage_for_step("quality_gate") == QUALITY_GATE
     assert stage_for_step("activation__segment_memberships") == EXPORTS
     assert stage_for_step("exports__google_ads__cart_abandoners") == EXPORTS
+    assert stage_for_step("publish__release") == EXPORTS
     assert stage_for_step("cdp_dbt_models") is None
 
 
@@ -115,6 +116,8 @@ def test_overhead_is_broken_down():
     assert breakdown == {"before_first_step": 2.0, "dbt_startup": 7.0, "dbt_between_nodes": 3.0,
                          "dbt_after_last_node": 6.0, "between_steps": 0.0, "after_last_step": 4.0}
     assert sum(breakdown.values()) == 22.0
+    unknown = overhead_breakdown([*STEPS, {"key": "new_step", "start": 36.0, "end": 37.0}], DBT_NODES, 0.0, 40.0)
+    assert unknown["steps_without_a_stage"] == 1.0 and unknown["after_last_step"] == 3.0
 
 
 def test_peak_per_stage_attributes_samples_by_time():
