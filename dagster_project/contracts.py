@@ -195,7 +195,8 @@ ERASURE_REQUESTS = CsvSource(
         Field("email", required_column=True),
         Field("phone", required_column=True, description="any format the CRM accepts; read as E.164 like CRM phones"),
         Field("customer_id", required_column=True, description="a customer id from marts.customers"),
-        Field("requested_at", "timestamp", required_column=True, required_value=True),
+        Field("country", description="ISO 3166-1 alpha-2, to read a national phone number (else the project default)"),
+        Field("requested_at", "timestamp", required_column=True, required_value=True, plausible=EVENT_TIME_RANGE),
     ),
 )
 

@@ -51,15 +51,19 @@ _RAW_DDL = [
 ]
 
 
-def raw_table_ddl(source: CsvSource | JsonLinesSource) -> str:
-    """``create table`` for a source's raw table: contract columns as landed, plus lineage."""
+def raw_table_ddl(source: CsvSource | JsonLinesSource) -> list[str]:
+    """``create table`` for a source's raw table (contract columns as landed, plus lineage), and
+    ``add column`` for contract columns added since an existing warehouse created it."""
     if isinstance(source, CsvSource):
         columns = {name: "varchar" for name in source.column_names}
     else:
         columns = {"payload": "json"}
     columns |= LINEAGE_COLUMNS
     body = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
-    return f"create table if not exists {source.raw_table} (\n    {body}\n)"
+    return [
+        f"create table if not exists {source.raw_table} (\n    {body}\n)",
+        *(f"alter table {source.raw_table} add column if not exists {name} {sql_type}" for name, sql_type in columns.items()),
+    ]
 
 
 @contextmanager
@@ -70,7 +74,7 @@ def connect(path: Path, memory_limit: str = "8GB") -> Iterator[duckdb.DuckDBPyCo
     try:
         conn.execute("set TimeZone = 'UTC'")
         conn.execute(f"set memory_limit = '{memory_limit}'")
-        for statement in [*_RAW_DDL, *(raw_table_ddl(s) for s in ALL_SOURCES)]:
+        for statement in [*_RAW_DDL, *(ddl for s in ALL_SOURCES for ddl in raw_table_ddl(s))]:
             conn.execute(statement)
         yield conn
     finally:

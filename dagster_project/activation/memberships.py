@@ -37,6 +37,19 @@ def _current_members_sql(segments: Sequence[Segment]) -> str:
     )
 
 
+def _purge_erased_customers(conn: duckdb.DuckDBPyConnection) -> None:
+    """Forget the membership history of customers erased on request (the suppression list holds
+    ``customer_id:<id>`` hashes, docs/privacy.md); their current memberships are already gone."""
+    suppressed = conn.execute(
+        "select count(*) from duckdb_tables() where database_name = 'registry' and table_name = 'suppressed_identifiers'"
+    ).fetchall()[0][0]
+    if suppressed:
+        conn.execute(
+            f"""delete from {HISTORY}
+                where sha256('customer_id:' || customer_id) in (select identifier_hash from registry.main.suppressed_identifiers)"""
+        ).fetchall()
+
+
 def record_memberships(
     conn: duckdb.DuckDBPyConnection, segments: Sequence[Segment], run_id: str, recorded_at: datetime
 ) -> dict[str, MembershipCounts]:
@@ -52,6 +65,7 @@ def record_memberships(
             run_id varchar not null, segment varchar not null, customer_id varchar not null,
             change varchar not null, changed_at timestamptz not null)"""
     )
+    _purge_erased_customers(conn)
     conn.execute(f"create or replace temp table current_members as {_current_members_sql(segments)}")
     conn.execute(
         f"""create or replace temp table previous_members as

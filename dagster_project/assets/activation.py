@@ -49,7 +49,10 @@ def segment_memberships(context: AssetExecutionContext, warehouse: WarehouseReso
     )
 
 
-def _export(warehouse: WarehouseResource, run_id: str, destination: str, name: str, source: str, key: str) -> MaterializeResult:
+def _export(
+    warehouse: WarehouseResource, run_id: str, destination: str, name: str, source: str, key: str,
+    remove_columns: tuple[str, ...] = (),
+) -> MaterializeResult:
     """Write one export into this run's release-to-be, with its delta against the published one.
 
     Nothing is visible to destinations yet: the run's exports go live together with the
@@ -61,7 +64,7 @@ def _export(warehouse: WarehouseResource, run_id: str, destination: str, name: s
     with warehouse.read() as conn:
         result = write_export(
             conn, layout.run_dir(run_id) / EXPORTS / destination / name, previous,
-            destination=destination, name=name, source=source, key=key, run_id=run_id,
+            destination=destination, name=name, source=source, key=key, run_id=run_id, remove_columns=remove_columns,
         )
     return MaterializeResult(
         metadata={
@@ -91,6 +94,10 @@ def _segment_export_query(segment: Segment, destination: str) -> str:
     return audience_query(platform, members, key="customer_id", email="email", phone="phone")
 
 
+#: What an ad platform needs to remove a member: the hashed identifiers it matched them on.
+AD_PLATFORM_COLUMNS = {"google_ads": ("Email", "Phone"), "meta_ads": ("email", "phone")}
+
+
 def build_segment_export(segment: Segment, destination: str) -> AssetsDefinition:
     """The asset that publishes ``segment`` to ``destination`` (files, google_ads or meta_ads)."""
 
@@ -104,7 +111,8 @@ def build_segment_export(segment: Segment, destination: str) -> AssetsDefinition
     )
     def _segment_export(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         return _export(
-            warehouse, context.run.run_id, destination, segment.name, _segment_export_query(segment, destination), "customer_id"
+            warehouse, context.run.run_id, destination, segment.name, _segment_export_query(segment, destination),
+            "customer_id", AD_PLATFORM_COLUMNS.get(destination, ()),
         )
 
     return _segment_export

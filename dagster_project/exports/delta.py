@@ -9,8 +9,10 @@ than with yesterday's warehouse table, so a failed or skipped export never loses
 Both sides are matched on one key column (e.g. ``customer_id`` or a hashed email) with anti-joins:
 
 * adds    = new rows whose key is not among the previous keys (full new rows);
-* removes = previous rows whose key is not among the new keys (full previous rows, so the
-  hashed identifiers needed to remove someone are at hand even though they left the segment).
+* removes = previous rows whose key is not among the new keys: the key, plus only the columns
+  named in ``remove_columns`` (the hashed identifiers an ad platform needs to remove someone).
+  Never the plain personal data: a person leaves a segment, withdraws consent or asks to be
+  erased, and their e-mail must not travel again in the file that removes them.
 
 On the first export there is no previous version: every member is an add and removes.csv holds
 only the header.
@@ -105,6 +107,7 @@ def write_delta(
     previous_dir: Path | None,
     key: str,
     out_dir: Path,
+    remove_columns: tuple[str, ...] = (),
 ) -> Delta:
     """Write ``adds.csv`` and ``removes.csv`` into ``out_dir`` and return their counts.
 
@@ -114,15 +117,19 @@ def write_delta(
     Rows are ordered by key so two runs over the same data produce identical files.
     """
     column = quote_ident(key)
+    removed = ", ".join(quote_ident(c) for c in (key, *remove_columns))
     new = f"({as_query(new_source)})"
     previous_file = previous_members_file(previous_dir)
     if previous_file is None:
         adds_sql = f"SELECT * FROM {new} ORDER BY {column}"
-        removes_sql = f"SELECT * FROM {new} WHERE false"
+        removes_sql = f"SELECT {removed} FROM {new} WHERE false"
     else:
         old = f"read_parquet({sql_string(previous_file)})"
         adds_sql = f"SELECT n.* FROM {new} AS n ANTI JOIN {old} AS p ON n.{column} = p.{column} ORDER BY n.{column}"
-        removes_sql = f"SELECT p.* FROM {old} AS p ANTI JOIN {new} AS n ON p.{column} = n.{column} ORDER BY p.{column}"
+        removes_sql = (
+            f"SELECT {', '.join('p.' + c for c in removed.split(', '))} FROM {old} AS p "
+            f"ANTI JOIN {new} AS n ON p.{column} = n.{column} ORDER BY p.{column}"
+        )
     adds = write_csv(conn, adds_sql, out_dir / ADDS_CSV)
     removes = write_csv(conn, removes_sql, out_dir / REMOVES_CSV)
     (new_rows,) = conn.execute(f"SELECT count(*) FROM {new}").fetchone()

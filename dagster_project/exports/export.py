@@ -44,11 +44,13 @@ def write_export(
     source: str,
     key: str,
     run_id: str,
+    remove_columns: tuple[str, ...] = (),
 ) -> ExportResult:
     """Write ``source`` (query or relation name) into ``directory`` as one export of (destination, name).
 
     Writes members.parquet, members.csv, adds.csv and removes.csv (against ``previous``, the
-    directory of the last published export, or None on the first) and manifest.json. Raises
+    directory of the last published export, or None on the first; removes.csv carries the key
+    and ``remove_columns`` only) and manifest.json. Raises
     ValueError if ``key`` is NULL or duplicated; the caller's release is then not published.
     """
     directory.mkdir(parents=True, exist_ok=True)
@@ -56,7 +58,7 @@ def write_export(
     members = f"SELECT * FROM read_parquet({sql_string(parquet.path)})"
     check_key(conn, members, key)
     csv = write_csv(conn, members, directory / MEMBERS_CSV)
-    delta = write_delta(conn, members, previous, key, directory)
+    delta = write_delta(conn, members, previous, key, directory, remove_columns)
     files = [parquet, csv, delta.adds_file, delta.removes_file]
     row_count = parquet.rows or 0
     manifest = build_manifest(

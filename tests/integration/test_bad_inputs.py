@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.publishing.layout import work_database_of
 from dagster_project.contracts import CRM_CONTACTS, POS_TRANSACTIONS, WEB_EVENTS
 from dagster_project.extract.loader import load_source
 from dagster_project.warehouse import connect
@@ -315,8 +316,7 @@ def test_all_bad_inputs_together_through_the_whole_pipeline(tmp_path: Path) -> N
     warehouse = tmp_path / "warehouse" / "cdp.duckdb"
     code = cli.main(["--landing-dir", str(landing), "--warehouse", str(warehouse)])
     assert code == 0
-    work = warehouse.parent / "work" / "cdp.duckdb"  # the run's working database once releases are published
-    with duckdb.connect(str(work if work.exists() else warehouse), read_only=True) as conn:
+    with duckdb.connect(str(work_database_of(warehouse)), read_only=True) as conn:
         for folder, table, model in (("crm", "crm_contacts", "stg_crm__contacts"), ("pos", "pos_transactions", "stg_pos__transactions"), ("web", "web_events", "stg_web__events")):
             raw, staged = conn.execute(f"select (select count(*) from raw.{table}), (select count(*) from staging.{model})").fetchone()
             assert raw == staged, table

@@ -352,13 +352,14 @@ def test_deltas_across_three_exports(tmp_path: Path, conn) -> None:
     assert first.value.delta.first_export and (first.value.delta.adds, first.value.delta.removes) == (3, 0)
     assert keys(first.public_path / "adds.csv") == [1, 2, 3]
     assert _read_csv(first.public_path / "removes.csv") == []
-    assert (first.public_path / "removes.csv").read_text().strip() == "customer_id,email"
+    assert (first.public_path / "removes.csv").read_text().strip() == "customer_id"
 
     second = export([2, 3, 4, 5], "r2")
     assert not second.value.delta.first_export and second.value.delta.previous_version_id == "r1"
     assert (second.value.delta.adds, second.value.delta.removes, second.value.delta.unchanged) == (2, 1, 2)
     assert keys(second.public_path / "adds.csv") == [4, 5]
-    assert _read_csv(second.public_path / "removes.csv") == [{"customer_id": "1", "email": "user1@example.com"}]
+    # The key only: a removed member's e-mail does not travel again in the file that removes them.
+    assert _read_csv(second.public_path / "removes.csv") == [{"customer_id": "1"}]
 
     third = export([5, 6], "r3")
     assert third.value.delta.previous_version_id == "r2"
@@ -403,3 +404,15 @@ def test_leftover_temporary_symlink_of_this_export_only_is_removed(tmp_path: Pat
     result = publish(tmp_path, "meta", "vip", _write_files({"a": "x"}), run_id="r")
     assert mine in result.cleaned_debris and not mine.is_symlink()
     assert theirs.is_symlink()  # another export's publisher may be using it right now
+
+
+def test_removes_carry_only_the_key_and_the_columns_a_platform_needs(tmp_path: Path, conn) -> None:
+    conn.execute("CREATE TABLE seg (customer_id INTEGER, email VARCHAR, email_sha256 VARCHAR)")
+    conn.execute("INSERT INTO seg VALUES (1, 'a@x.com', 'h1'), (2, 'b@x.com', 'h2')")
+    first = write_export(conn, tmp_path / "v1", None, destination="google_ads", name="vip", source="seg",
+                         key="customer_id", run_id="r1", remove_columns=("email_sha256",))
+    conn.execute("DELETE FROM seg WHERE customer_id = 1")
+    second = write_export(conn, tmp_path / "v2", first.directory, destination="google_ads", name="vip", source="seg",
+                          key="customer_id", run_id="r2", remove_columns=("email_sha256",))
+    assert second.delta.removes == 1
+    assert _read_csv(tmp_path / "v2" / "removes.csv") == [{"customer_id": "1", "email_sha256": "h1"}]

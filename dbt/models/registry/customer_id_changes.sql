@@ -1,4 +1,7 @@
-{{ config(materialized='incremental', incremental_strategy='append', full_refresh=false) }}
+{{ config(
+    materialized='incremental', incremental_strategy='append', full_refresh=false,
+    post_hook="{{ cdp_purge_erased_customers(this, ['customer_id', 'current_customer_id']) }}",
+) }}
 -- The registry's history of customer ids, appended every run and never rebuilt:
 --   merge    customer_id was merged into current_customer_id (the oldest id survives)
 --   split    part of customer_id (nodes of it, or records that relied on a node that is gone)

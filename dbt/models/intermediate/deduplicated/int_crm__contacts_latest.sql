@@ -1,10 +1,26 @@
 -- The latest version of each CRM contact: later exports carry newer versions of a contact.
+-- Contacts of people who asked to be forgotten are left out, every version of them.
 
 with
 
-contacts as (
+landed_contacts as (
 
     select * from {{ ref('stg_crm__contacts') }}
+
+),
+
+erased_contacts as (
+
+    {{ cdp_erased_keys('landed_contacts', 'contact_id', [
+        ('crm_contact_id', 'contact_id'), ('email', 'email'), ('phone', 'phone'), ('loyalty_id', 'loyalty_id'),
+    ]) }}
+
+),
+
+contacts as (
+
+    select * from landed_contacts
+    where contact_id not in (select erased_key from erased_contacts)
 
 ),
 

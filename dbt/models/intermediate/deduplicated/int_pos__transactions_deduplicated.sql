@@ -1,10 +1,28 @@
--- One row per till transaction: a store can export the same transaction twice.
+-- One row per till transaction: a store can export the same transaction twice. Transactions of
+-- people who asked to be forgotten are left out (matched by identifier, or by the record itself
+-- when identity resolution had tied it to them by name).
 
 with
 
-transactions as (
+landed_transactions as (
 
     select * from {{ ref('stg_pos__transactions') }}
+
+),
+
+erased_transactions as (
+
+    {{ cdp_erased_keys('landed_transactions', 'transaction_id', [
+        ('email', 'email'), ('phone', 'phone'), ('loyalty_id', 'loyalty_id'),
+        ('record', dbt.concat(["'pos:'", 'transaction_id'])),
+    ]) }}
+
+),
+
+transactions as (
+
+    select * from landed_transactions
+    where transaction_id not in (select erased_key from erased_transactions)
 
 ),
 

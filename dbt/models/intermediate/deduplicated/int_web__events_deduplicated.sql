@@ -1,11 +1,28 @@
 -- One row per web event: delivery is at-least-once, so a messageId can land more than once.
--- The first delivery received is kept.
+-- The first delivery received is kept. Events of people who asked to be forgotten are left out
+-- (every event of their cookies and user ids, not only those carrying the e-mail).
 
 with
 
-events as (
+landed_events as (
 
     select * from {{ ref('stg_web__events') }}
+
+),
+
+erased_events as (
+
+    {{ cdp_erased_keys('landed_events', 'message_id', [
+        ('anonymous_id', 'anonymous_id'), ('anonymous_id', 'previous_id'), ('user_id', 'user_id'),
+        ('email', 'email'), ('phone', 'phone'),
+    ]) }}
+
+),
+
+events as (
+
+    select * from landed_events
+    where message_id not in (select erased_key from erased_events)
 
 ),
 

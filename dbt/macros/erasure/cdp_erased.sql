@@ -1,0 +1,54 @@
+{#-
+    The keys (key_column) of the rows of `relation` that carry an identifier on the erasure
+    suppression list (models/registry/suppressed_identifiers.sql): the records of people who asked
+    to be forgotten, to be left out of everything downstream. `identifiers` is a list of
+    (identifier type, column) pairs, hashed as the identity graph's node keys (`<type>:<value>`).
+
+    Only distinct values are hashed (not every row), and nothing at all while the suppression list
+    is empty, so a deployment without erasure requests pays nothing for it.
+-#}
+{% macro cdp_erased_keys(relation, key_column, identifiers) -%}
+    {%- if cdp_suppression_list_is_empty() -%}
+    select cast(null as {{ dbt.type_string() }}) as erased_key where 1 = 0
+    {%- else -%}
+    {%- for identifier_type, column in identifiers %}
+    select distinct {{ key_column }} as erased_key
+    from {{ relation }}
+    where {{ column }} in (
+        select candidate
+        from (select distinct {{ column }} as candidate from {{ relation }} where {{ column }} is not null) as candidates
+        where {{ cdp_sha256(dbt.concat(["'" ~ identifier_type ~ ":'", 'candidate'])) }} in (
+            select identifier_hash from {{ ref('suppressed_identifiers') }}
+        )
+    )
+    {% if not loop.last %}union{% endif %}
+    {%- endfor %}
+    {%- endif %}
+{%- endmacro %}
+
+{% macro cdp_suppression_list_is_empty() -%}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set relation = ref('suppressed_identifiers') -%}
+    {%- if adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) is none -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set result = run_query('select count(*) from ' ~ relation) -%}
+    {{ return(result.columns[0].values()[0] == 0) }}
+{%- endmacro %}
+
+{#-
+    Delete the rows of `relation` that name an erased customer in any of `columns`: the history
+    tables keep customer ids for good, and an erased person's history must go with them.
+    A no-op while the suppression list is empty.
+-#}
+{% macro cdp_purge_erased_customers(relation, columns) -%}
+    {%- if not cdp_suppression_list_is_empty() -%}
+    delete from {{ relation }}
+    where {% for column in columns -%}
+        {{ cdp_sha256(dbt.concat(["'customer_id:'", column])) }} in (select identifier_hash from {{ ref('suppressed_identifiers') }})
+        {%- if not loop.last %} or {% endif %}
+    {%- endfor %}
+    {%- endif -%}
+{%- endmacro %}
