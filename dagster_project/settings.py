@@ -7,6 +7,8 @@ and the tests agree. Relative paths in variables are taken relative to the worki
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,3 +58,22 @@ class Settings:
             duckdb_memory_limit=os.environ.get("CDP_DUCKDB_MEMORY_LIMIT", "8GB"),
             exports_dir=_path_from_env("CDP_EXPORTS_DIR", exports_beside(warehouse_path)),
         )
+
+
+@contextmanager
+def environment(variables: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (or, for None, remove) environment variables for the duration, then restore them."""
+    saved = {name: os.environ.get(name) for name in variables}
+
+    def apply(values: Mapping[str, str | None]) -> None:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    apply(variables)
+    try:
+        yield
+    finally:
+        apply(saved)

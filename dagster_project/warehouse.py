@@ -79,3 +79,13 @@ def connect(path: Path, memory_limit: str = "8GB") -> Iterator[duckdb.DuckDBPyCo
         yield conn
     finally:
         conn.close()
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, database: str, table: str) -> bool:
+    """Whether ``database`` (an attached catalog, e.g. ``registry``) has ``table`` yet: registry
+    tables appear only once a run has written them."""
+    return bool(
+        conn.execute(
+            "select count(*) from duckdb_tables() where database_name = ? and table_name = ?", [database, table]
+        ).fetchall()[0][0]
+    )

@@ -17,6 +17,7 @@ from datetime import datetime
 import duckdb
 
 from dagster_project.activation.segments import Segment
+from dagster_project.warehouse import table_exists
 
 HISTORY = "registry.main.segment_membership_changes"
 
@@ -40,10 +41,7 @@ def _current_members_sql(segments: Sequence[Segment]) -> str:
 def _purge_erased_customers(conn: duckdb.DuckDBPyConnection) -> None:
     """Forget the membership history of customers erased on request (the suppression list holds
     ``customer_id:<id>`` hashes, docs/privacy.md); their current memberships are already gone."""
-    suppressed = conn.execute(
-        "select count(*) from duckdb_tables() where database_name = 'registry' and table_name = 'suppressed_identifiers'"
-    ).fetchall()[0][0]
-    if suppressed:
+    if table_exists(conn, "registry", "suppressed_identifiers"):
         conn.execute(
             f"""delete from {HISTORY}
                 where sha256('customer_id:' || customer_id) in (select identifier_hash from registry.main.suppressed_identifiers)"""

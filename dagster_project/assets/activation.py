@@ -17,9 +17,11 @@ from dagster_project.activation.segments import Segment, discover_segments
 from dagster_project.assets.dbt_project import cdp_dbt_project
 from dagster_project.exports.ads import audience_query
 from dagster_project.exports.export import write_export
+from dagster_project.publishing.erasure import purge_erased_rows
 from dagster_project.publishing.layout import EXPORTS
-from dagster_project.publishing.release import publish_release
+from dagster_project.publishing.release import RELEASES_KEPT, publish_release
 from dagster_project.resources import WarehouseResource
+from dagster_project.warehouse import table_exists
 
 SEGMENTS = discover_segments(cdp_dbt_project.manifest_path)
 
@@ -170,6 +172,16 @@ segment_exports = [
 ]
 
 
+def _identifiers_erased_in(warehouse: WarehouseResource, run_id: str) -> int:
+    """How many identifiers this run added to the erasure suppression list."""
+    with warehouse.read() as conn:
+        if not table_exists(conn, "registry", "suppressed_identifiers"):
+            return 0
+        return conn.execute(
+            "select count(*) from registry.main.suppressed_identifiers where run_id = ?", [run_id]
+        ).fetchall()[0][0]
+
+
 @asset(
     key=["publish", "release"],
     group_name="publish",
@@ -183,8 +195,16 @@ segment_exports = [
 def release(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     layout, run_id = warehouse.layout, context.run.run_id
     staged = layout.run_dir(run_id) / EXPORTS
+    erased = _identifiers_erased_in(warehouse, run_id)
+    purged = {}
+    if erased:
+        with warehouse.connect() as conn:
+            purged = purge_erased_rows(conn)
     kill_if_requested("after_exports")
-    result = publish_release(layout, run_id, staged if staged.is_dir() else None, warehouse.memory_limit)
+    # Earlier releases still hold the people erased in this run: keep none of them.
+    result = publish_release(
+        layout, run_id, staged if staged.is_dir() else None, warehouse.memory_limit, keep=1 if erased else RELEASES_KEPT
+    )
     kill_if_requested("after_switch")
     warehouse.journal.commit(run_id)
     shutil.rmtree(layout.run_dir(run_id), ignore_errors=True)
@@ -197,6 +217,9 @@ def release(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
             "exports": MetadataValue.path(str(layout.exports)),
             "tables": MetadataValue.json(contents.tables),
             "masked_columns": MetadataValue.json(contents.masked_columns),
+            "identifiers_erased": erased,
+            "landed_rows_purged": MetadataValue.json(purged),
+            "releases_deleted": len(result.deleted_versions),
         }
     )
 

@@ -34,6 +34,7 @@ from dagster_project.publishing.faults import kill_if_requested
 from dagster_project.activation.segments import Segment
 from dagster_project.assets.activation import SEGMENTS
 from dagster_project.resources import WarehouseResource
+from dagster_project.warehouse import table_exists
 
 CHECK_NAME = "great_expectations"
 BASELINES = "registry.main.quality_baselines"
@@ -88,10 +89,7 @@ GATE_TARGETS = [
 
 
 def _previous_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    exists = conn.execute(
-        "select count(*) from duckdb_tables() where database_name = 'registry' and table_name = 'quality_baselines'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(conn, "registry", "quality_baselines"):
         return {}
     rows = conn.execute(
         f"select target, row_count from {BASELINES} qualify row_number() over (partition by target order by recorded_at desc) = 1"

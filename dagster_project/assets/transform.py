@@ -1,7 +1,6 @@
 """dbt models as assets: staging, intermediate, marts and the identity registry, with dbt tests as checks."""
 
 import json
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -14,6 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_project.publishing.faults import kill_if_requested
 from dagster_project.assets.dbt_project import cdp_dbt_project
 from dagster_project.resources import WarehouseResource
+from dagster_project.settings import environment
 
 #: The attached database that holds the identity registry (see dbt/profiles.yml).
 REGISTRY_DATABASE = "registry"
@@ -104,10 +104,10 @@ def _with_row_counts(events: list[Any], warehouse_path: str, registry_path: str)
 @dbt_assets(manifest=cdp_dbt_project.manifest_path, dagster_dbt_translator=CdpDbtTranslator())
 def cdp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """Build (run and test) the selected dbt models against the configured warehouse."""
-    # dbt runs in a subprocess that reads both paths from profiles.yml's env vars.
-    os.environ["CDP_WORK_DATABASE"] = warehouse.work_path
-    os.environ["CDP_IDENTITY_REGISTRY"] = warehouse.registry_path
-    build = ["build", "--vars", json.dumps({"cdp_run_id": context.run_id})]
-    events = list(dbt.cli(build, context=context).stream())
+    build = ["build", "--vars", json.dumps({"cdp_run_id": context.run.run_id})]
+    # dbt's subprocess reads both paths from profiles.yml's env vars; set for its run only (left
+    # set, they would override the next run's paths in this process: the CLI and tests run many).
+    with environment({"CDP_WORK_DATABASE": warehouse.work_path, "CDP_IDENTITY_REGISTRY": warehouse.registry_path}):
+        events = list(dbt.cli(build, context=context).stream())
     kill_if_requested("after_dbt")
     yield from _with_row_counts(events, warehouse.work_path, warehouse.registry_path)

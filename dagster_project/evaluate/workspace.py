@@ -10,7 +10,6 @@ and reused when a later run in the same directory asks for the same data.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -20,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from dagster_project.publishing.layout import work_database_of
-from dagster_project.settings import PROJECT_ROOT, Settings
+from dagster_project.settings import PROJECT_ROOT, Settings, environment
 
 #: the variable the identity-resolution models read the registry path from
 REGISTRY_ENV = "CDP_IDENTITY_REGISTRY"
@@ -146,8 +145,8 @@ def _describe(request: GenerationRequest) -> str:
 def scratch_environment(workdir: Workdir, landing: Path) -> Iterator[None]:
     """Point every path variable at the scratch directory for the duration, then restore.
 
-    The paths also go to the pipeline CLI as flags; the variables are set as well because
-    the dbt step reads them (and writes them into this process's environment).
+    The paths also go to the pipeline CLI as flags; the variables are set as well so that
+    nothing falls back to the user's own paths.
     ``DAGSTER_HOME`` is removed so the run uses an ephemeral instance and does not show up
     in the user's run history.
     """
@@ -159,20 +158,8 @@ def scratch_environment(workdir: Workdir, landing: Path) -> Iterator[None]:
         REGISTRY_ENV: str(workdir.registry),
         "DAGSTER_HOME": None,
     }
-    saved = {name: os.environ.get(name) for name in scratch}
-    try:
-        for name, value in scratch.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with environment(scratch):
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def run_pipeline(workdir: Workdir, landing: Path) -> bool:

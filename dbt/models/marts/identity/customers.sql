@@ -45,6 +45,13 @@ assignment as (
 
 ),
 
+-- per channel: the latest statement across sources (marts/metrics/customer_consent.sql)
+consent as (
+
+    select * from {{ ref('customer_consent') }}
+
+),
+
 -- every attribute value every record offers, with its source's priority for that attribute
 attribute_values as (
 
@@ -158,11 +165,17 @@ final as (
         activity.crm_contacts,
         activity.web_events,
         activity.pos_transactions,
-        graph.identifiers
+        graph.identifiers,
+        {%- for channel in ['email', 'sms', 'ads'] %}
+        consent.{{ channel }}_consent,
+        consent.{{ channel }}_consent_source,
+        consent.{{ channel }}_consent_at{{ ',' if not loop.last }}
+        {%- endfor %}
 
     from activity
     inner join graph on graph.customer_id = activity.customer_id
     left join golden on golden.customer_id = activity.customer_id
+    left join consent on consent.customer_id = activity.customer_id
 
 )
 

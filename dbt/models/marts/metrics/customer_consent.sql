@@ -16,9 +16,10 @@ as_of as (
 
 ),
 
+-- every customer has at least one record (marts.customers joins this table, so it cannot be read here)
 customers as (
 
-    select * from {{ ref('customers') }}
+    select distinct customer_id from {{ ref('customer_records') }}
 
 ),
 
