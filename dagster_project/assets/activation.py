@@ -172,14 +172,14 @@ segment_exports = [
 ]
 
 
-def _identifiers_erased_in(warehouse: WarehouseResource, run_id: str) -> int:
-    """How many identifiers this run added to the erasure suppression list."""
+def _suppressed_identifiers(warehouse: WarehouseResource, run_id: str) -> tuple[int, int]:
+    """Identifiers on the erasure suppression list: in all, and added by this run."""
     with warehouse.read() as conn:
         if not table_exists(conn, "registry", "suppressed_identifiers"):
-            return 0
+            return 0, 0
         return conn.execute(
-            "select count(*) from registry.main.suppressed_identifiers where run_id = ?", [run_id]
-        ).fetchall()[0][0]
+            "select count(*), count(*) filter (where run_id = ?) from registry.main.suppressed_identifiers", [run_id]
+        ).fetchall()[0]
 
 
 @asset(
@@ -195,9 +195,9 @@ def _identifiers_erased_in(warehouse: WarehouseResource, run_id: str) -> int:
 def release(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     layout, run_id = warehouse.layout, context.run.run_id
     staged = layout.run_dir(run_id) / EXPORTS
-    erased = _identifiers_erased_in(warehouse, run_id)
+    suppressed, erased = _suppressed_identifiers(warehouse, run_id)
     purged = {}
-    if erased:
+    if suppressed:  # also a later file may have landed rows of someone erased before
         with warehouse.connect() as conn:
             purged = purge_erased_rows(conn)
     kill_if_requested("after_exports")

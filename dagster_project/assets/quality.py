@@ -142,7 +142,10 @@ def quality_gate(context: AssetCheckExecutionContext, warehouse: WarehouseResour
             df = conn.sql(target.query).df()
             extra = not_in_future_expectations(df, now)
             if target.volume_checked:
-                extra.append(volume_expectation(previous.get(target.name), config.volume_tolerance, min_rows=target.min_rows))
+                extra.append(volume_expectation(
+                    previous.get(target.name), config.volume_tolerance,
+                    min_rows=target.min_rows, slack_rows=config.volume_slack_rows,
+                ))
             if target.consent_channel:
                 extra += consent_expectations(target.consent_channel)
             result = validate(

@@ -24,6 +24,8 @@ class GateConfig:
 
     #: Allowed relative change of a table's row count against the previous run (0.5 = ±50 %).
     volume_tolerance: float
+    #: Rows a table may always gain or lose, whatever its size: small segments swing by a few members.
+    volume_slack_rows: int
     #: Most source records (CRM contacts + web events + POS transactions) one customer may have.
     max_customer_records: int
     #: Largest share of previously seen identity nodes whose customer id may change in one run.
@@ -46,7 +48,9 @@ def load_gate_config(path: Path = GATE_CONFIG_PATH) -> GateConfig:
         raise GateConfigError(f"{path}: cannot read the gate configuration: {error}") from error
     if not isinstance(raw, dict):
         raise GateConfigError(f"{path}: expected a mapping of limit names to values")
-    expected = {"volume_tolerance": float, "max_customer_records": int, "max_changed_id_share": float}
+    expected = {
+        "volume_tolerance": float, "volume_slack_rows": int, "max_customer_records": int, "max_changed_id_share": float,
+    }
     unknown = sorted(set(raw) - set(expected))
     missing = sorted(set(expected) - set(raw))
     if unknown or missing:

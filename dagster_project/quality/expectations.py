@@ -17,12 +17,15 @@ import pandas as pd
 CONSENT_CHANNELS = ("email", "sms", "ads")
 
 
-def volume_expectation(previous_row_count: int | None, tolerance: float, *, min_rows: int = 0) -> dict[str, Any]:
+def volume_expectation(
+    previous_row_count: int | None, tolerance: float, *, min_rows: int = 0, slack_rows: int = 0
+) -> dict[str, Any]:
     """The row count may move at most ``tolerance`` (0.5 = ±50 %) from the previous run's count.
 
     ``min_value = ceil(previous * (1 - tolerance))`` and ``max_value = floor(previous * (1 + tolerance))``,
     so with a tolerance of 0.5 a table that had 1,000 rows must now have 500 to 1,500; a 90 %
-    shrink to 100 rows fails.
+    shrink to 100 rows fails. ``slack_rows`` widens both bounds by a fixed number of rows, so a
+    segment of 4 members that becomes 9 is not an anomaly.
 
     With no baseline (``previous_row_count`` is None: first run, or no history kept) or a previous
     count of 0 (any growth would be "infinite"), there is nothing to compare with: the expectation
@@ -42,15 +45,16 @@ def volume_expectation(previous_row_count: int | None, tolerance: float, *, min_
             "kwargs": {"min_value": min_rows, "max_value": None},
             "meta": {"why": f"volume: no previous row count to compare with; at least {min_rows} rows"},
         }
-    low = max(min_rows, math.ceil(previous_row_count * (1 - tolerance)))
-    high = math.floor(previous_row_count * (1 + tolerance))
+    low = max(min_rows, math.ceil(previous_row_count * (1 - tolerance)) - slack_rows)
+    high = math.floor(previous_row_count * (1 + tolerance)) + slack_rows
     return {
         "type": "expect_table_row_count_to_be_between",
         "kwargs": {"min_value": low, "max_value": max(low, high)},
         "meta": {
-            "why": f"volume: within ±{tolerance:.0%} of the previous run's {previous_row_count} rows",
+            "why": f"volume: within ±{tolerance:.0%} (±{slack_rows} rows) of the previous run's {previous_row_count} rows",
             "previous_row_count": previous_row_count,
             "tolerance": tolerance,
+            "slack_rows": slack_rows,
         },
     }
 

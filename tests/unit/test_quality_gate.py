@@ -129,6 +129,9 @@ def test_volume_shrink_by_90_percent_fails_against_previous_count(suites):
 def test_volume_expectation_bounds():
     assert volume_expectation(1000, 0.5)["kwargs"] == {"min_value": 500, "max_value": 1500}
     assert volume_expectation(3, 0.1)["kwargs"] == {"min_value": 3, "max_value": 3}
+    # slack: small tables may swing by a fixed number of rows; a 90 % shrink still fails
+    assert volume_expectation(4, 0.5, slack_rows=25)["kwargs"] == {"min_value": 0, "max_value": 31}
+    assert volume_expectation(139, 0.5, slack_rows=25)["kwargs"] == {"min_value": 45, "max_value": 233}
     # no baseline: only the floor (0 by default, 1 for tables that must never be empty)
     assert volume_expectation(None, 0.5)["kwargs"] == {"min_value": 0, "max_value": None}
     assert volume_expectation(0, 0.5, min_rows=1)["kwargs"] == {"min_value": 1, "max_value": None}
@@ -253,11 +256,11 @@ def test_gate_config_rejects_unknown_or_bad_limits(tmp_path):
     from dagster_project.quality import GateConfigError
 
     path = tmp_path / "gate.yml"
-    path.write_text("volume_tolerance: 0.5\nmax_customer_records: 10\nmax_changed_id_share: 0.1\n")
-    assert load_gate_config(path) == GateConfig(0.5, 10, 0.1)
-    path.write_text("volume_tolerance: 0.5\nmax_customer_records: 10\nmax_changed_id_shar: 0.1\n")
+    path.write_text("volume_tolerance: 0.5\nvolume_slack_rows: 3\nmax_customer_records: 10\nmax_changed_id_share: 0.1\n")
+    assert load_gate_config(path) == GateConfig(0.5, 3, 10, 0.1)
+    path.write_text("volume_tolerance: 0.5\nvolume_slack_rows: 3\nmax_customer_records: 10\nmax_changed_id_shar: 0.1\n")
     with pytest.raises(GateConfigError, match="unknown limits \\['max_changed_id_shar'\\]"):
         load_gate_config(path)
-    path.write_text("volume_tolerance: lots\nmax_customer_records: 10\nmax_changed_id_share: 0.1\n")
+    path.write_text("volume_tolerance: lots\nvolume_slack_rows: 3\nmax_customer_records: 10\nmax_changed_id_share: 0.1\n")
     with pytest.raises(GateConfigError, match="volume_tolerance"):
         load_gate_config(path)
