@@ -6,7 +6,8 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.publishing.layout import work_database_of
+from dagster_project.settings import DBT_PROJECT_DIR, Settings
 
 # dagster-dbt looks dbt up on PATH, also when it parses the project itself; use the dbt
 # installed beside this interpreter so an un-activated virtual environment works.
@@ -35,6 +36,12 @@ def _manifest_is_stale(project: DbtProject) -> bool:
             return True
     return False
 
+
+# Parse with the paths runs use by default: dbt re-parses the whole project (no partial parsing)
+# whenever the rendered profile differs from the one it parsed with.
+_settings = Settings.from_env()
+os.environ.setdefault("CDP_WORK_DATABASE", str(work_database_of(_settings.warehouse_path)))
+os.environ.setdefault("CDP_IDENTITY_REGISTRY", str(_settings.identity_registry_path))
 
 cdp_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # `dagster dev` re-parses on every load; elsewhere (the CLI, tests, a fresh clone) parse when the

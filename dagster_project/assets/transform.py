@@ -104,10 +104,15 @@ def _with_row_counts(events: list[Any], warehouse_path: str, registry_path: str)
 @dbt_assets(manifest=cdp_dbt_project.manifest_path, dagster_dbt_translator=CdpDbtTranslator())
 def cdp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """Build (run and test) the selected dbt models against the configured warehouse."""
-    build = ["build", "--vars", json.dumps({"cdp_run_id": context.run.run_id})]
-    # dbt's subprocess reads both paths from profiles.yml's env vars; set for its run only (left
-    # set, they would override the next run's paths in this process: the CLI and tests run many).
-    with environment({"CDP_WORK_DATABASE": warehouse.work_path, "CDP_IDENTITY_REGISTRY": warehouse.registry_path}):
-        events = list(dbt.cli(build, context=context).stream())
+    # dbt's subprocess reads the paths (profiles.yml) and the run id (macros/identity/cdp_run_id.sql)
+    # from env vars; set for its run only (left set, they would override the next run's paths in
+    # this process: the CLI and tests run many).
+    variables = {
+        "CDP_WORK_DATABASE": warehouse.work_path,
+        "CDP_IDENTITY_REGISTRY": warehouse.registry_path,
+        "CDP_RUN_ID": context.run.run_id,
+    }
+    with environment(variables):
+        events = list(dbt.cli(["build"], context=context).stream())
     kill_if_requested("after_dbt")
     yield from _with_row_counts(events, warehouse.work_path, warehouse.registry_path)

@@ -45,26 +45,27 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         shutil.move(path, held_back / f"{path.parent.name}__{path.name}")
     registry = root / "registry.duckdb"
 
-    _run(landing, root / "run1.duckdb", registry)
-    first = _ids(root / "run1.duckdb")
+    _run(landing, root / "run1" / "cdp.duckdb", registry)
+    first = _ids(root / "run1" / "cdp.duckdb")
 
     for path in held_back.iterdir():
         folder, name = path.name.split("__")
         shutil.move(path, landing / folder / name)
-    shutil.copy(root / "run1.duckdb", root / "run2.duckdb")  # the nightly run continues the same warehouse
-    _run(landing, root / "run2.duckdb", registry)
-    second = _ids(root / "run2.duckdb")
-    second_history = _history(root / "run2.duckdb")
+    # the nightly run continues the same warehouse (working database, releases and all)
+    shutil.copytree(root / "run1", root / "run2", symlinks=True)
+    _run(landing, root / "run2" / "cdp.duckdb", registry)
+    second = _ids(root / "run2" / "cdp.duckdb")
+    second_history = _history(root / "run2" / "cdp.duckdb")
 
-    _run(landing, root / "rebuilt.duckdb", registry)  # a new, empty warehouse: everything rebuilt
-    rebuilt = _ids(root / "rebuilt.duckdb")
+    _run(landing, root / "rebuilt" / "cdp.duckdb", registry)  # a new, empty warehouse: everything rebuilt
+    rebuilt = _ids(root / "rebuilt" / "cdp.duckdb")
 
-    erased = sorted((landing / "crm").glob("*.csv"))[0]
-    erased.unlink()
-    _run(landing, root / "erased.duckdb", registry)
+    removed = sorted((landing / "crm").glob("*.csv"))[0]
+    removed.unlink()
+    _run(landing, root / "removed" / "cdp.duckdb", registry)
     return {
         "first": first, "second": second, "second_history": second_history, "rebuilt": rebuilt,
-        "erased": _ids(root / "erased.duckdb"), "erased_history": _history(root / "erased.duckdb"),
+        "erased": _ids(root / "removed" / "cdp.duckdb"), "erased_history": _history(root / "removed" / "cdp.duckdb"),
     }
 
 
