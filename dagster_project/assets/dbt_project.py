@@ -7,7 +7,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from dagster_project.publishing.layout import work_database_of
-from dagster_project.settings import DBT_PROJECT_DIR, Settings
+from dagster_project.settings import DBT_PROJECT_DIR, Settings, environment
 
 # dagster-dbt looks dbt up on PATH, also when it parses the project itself; use the dbt
 # installed beside this interpreter so an un-activated virtual environment works.
@@ -37,15 +37,17 @@ def _manifest_is_stale(project: DbtProject) -> bool:
     return False
 
 
-# Parse with the paths runs use by default: dbt re-parses the whole project (no partial parsing)
-# whenever the rendered profile differs from the one it parsed with.
-_settings = Settings.from_env()
-os.environ.setdefault("CDP_WORK_DATABASE", str(work_database_of(_settings.warehouse_path)))
-os.environ.setdefault("CDP_IDENTITY_REGISTRY", str(_settings.identity_registry_path))
-
 cdp_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# `dagster dev` re-parses on every load; elsewhere (the CLI, tests, a fresh clone) parse when the
-# manifest is missing or older than the project, so no separate build step is ever needed.
-cdp_dbt_project.prepare_if_dev()
-if _manifest_is_stale(cdp_dbt_project):
-    cdp_dbt_project.preparer.prepare(cdp_dbt_project)
+
+# Parse with the paths runs use by default (set for the parse only): dbt re-parses the whole
+# project (no partial parsing) whenever the rendered profile differs from the one it parsed with.
+_settings = Settings.from_env()
+with environment({
+    "CDP_WORK_DATABASE": os.environ.get("CDP_WORK_DATABASE") or str(work_database_of(_settings.warehouse_path)),
+    "CDP_IDENTITY_REGISTRY": str(_settings.identity_registry_path),
+}):
+    # `dagster dev` re-parses on every load; elsewhere (the CLI, tests, a fresh clone) parse when the
+    # manifest is missing or older than the project, so no separate build step is ever needed.
+    cdp_dbt_project.prepare_if_dev()
+    if _manifest_is_stale(cdp_dbt_project):
+        cdp_dbt_project.preparer.prepare(cdp_dbt_project)
