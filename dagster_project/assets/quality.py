@@ -157,7 +157,7 @@ def quality_gate(context: AssetCheckExecutionContext, warehouse: WarehouseResour
             results.append((target, result))
     _prune_docs(warehouse.data_docs_path, DATA_DOCS_KEPT)
     if all(result.success for _, result in results):
-        _record_baselines(warehouse.registry_path, {name: n for name, n in counts.items()}, context.op_execution_context.run_id)
+        _record_baselines(warehouse.registry_path, counts, context.op_execution_context.run_id)
     kill_if_requested("after_gate")
     for target, result in results:
         if not result.success:

@@ -117,17 +117,17 @@ def write_delta(
     Rows are ordered by key so two runs over the same data produce identical files.
     """
     column = quote_ident(key)
-    removed = ", ".join(quote_ident(c) for c in (key, *remove_columns))
+    removed = [quote_ident(c) for c in (key, *remove_columns)]
     new = f"({as_query(new_source)})"
     previous_file = previous_members_file(previous_dir)
     if previous_file is None:
         adds_sql = f"SELECT * FROM {new} ORDER BY {column}"
-        removes_sql = f"SELECT {removed} FROM {new} WHERE false"
+        removes_sql = f"SELECT {', '.join(removed)} FROM {new} WHERE false"
     else:
         old = f"read_parquet({sql_string(previous_file)})"
         adds_sql = f"SELECT n.* FROM {new} AS n ANTI JOIN {old} AS p ON n.{column} = p.{column} ORDER BY n.{column}"
         removes_sql = (
-            f"SELECT {', '.join('p.' + c for c in removed.split(', '))} FROM {old} AS p "
+            f"SELECT {', '.join('p.' + c for c in removed)} FROM {old} AS p "
             f"ANTI JOIN {new} AS n ON p.{column} = n.{column} ORDER BY p.{column}"
         )
     adds = write_csv(conn, adds_sql, out_dir / ADDS_CSV)
