@@ -1,3 +1,39 @@
+{#- Every field is read from the payload in one parse per row (cdp_json_strings): a Segment
+    event is a deep document, and parsing it once per field made this the slowest model.
+    Traits are read both at the top level (identify) and under context.traits (every other
+    call); the right one is chosen below. -#}
+{%- set trait_fields = {
+    'email': 'email', 'phone': 'phone',
+    'first_name_camel': 'firstName', 'first_name_snake': 'first_name',
+    'last_name_camel': 'lastName', 'last_name_snake': 'last_name',
+    'postal_code_flat': 'postalCode', 'postal_code_camel': 'address.postalCode',
+    'postal_code_snake': 'address.postal_code', 'address_country': 'address.country',
+} -%}
+{%- set string_fields = {
+    'message_id': '$.messageId', 'anonymous_id': '$.anonymousId', 'user_id': '$.userId',
+    'previous_id': '$.previousId', 'group_id': '$.groupId',
+    'call_type': '$.type', 'track_event': '$.event', 'screen_or_page_name': '$.name',
+    'ip_address': '$.context.ip', 'user_agent': '$.context.userAgent', 'locale': '$.context.locale',
+    'context_page_url': '$.context.page.url', 'context_page_path': '$.context.page.path',
+    'context_page_referrer': '$.context.page.referrer', 'context_page_title': '$.context.page.title',
+    'campaign_name': '$.context.campaign.name', 'campaign_source': '$.context.campaign.source',
+    'campaign_medium': '$.context.campaign.medium',
+    'device_id': '$.context.device.id', 'device_type': '$.context.device.type',
+    'event_timestamp': '$.timestamp', 'original_timestamp': '$.originalTimestamp',
+    'sent_timestamp': '$.sentAt', 'received_timestamp': '$.receivedAt',
+    'property_url': '$.properties.url', 'property_path': '$.properties.path',
+    'property_referrer': '$.properties.referrer', 'property_title': '$.properties.title',
+    'property_order_id': '$.properties.order_id', 'property_revenue': '$.properties.revenue',
+    'property_currency': '$.properties.currency',
+} -%}
+{%- for name, path in trait_fields.items() -%}
+    {%- do string_fields.update({'top_trait_' ~ name: '$.traits.' ~ path, 'context_trait_' ~ name: '$.context.traits.' ~ path}) -%}
+{%- endfor -%}
+{%- set document_fields = {
+    'properties': '$.properties', 'consent_preferences': '$.context.consent.categoryPreferences',
+    'top_level_traits': '$.traits', 'context_traits': '$.context.traits',
+} -%}
+
 with
 
 source as (
@@ -6,47 +42,89 @@ source as (
 
 ),
 
+parsed as (
+
+    select
+        {{ cdp_json_strings('payload', string_fields.values() | list) }} as string_values,
+        {{ cdp_json_extracts('payload', document_fields.values() | list) }} as document_values,
+        _source_file,
+        _source_line,
+        _load_id,
+        _loaded_at
+
+    from source
+
+),
+
+unpacked as (
+
+    select
+        {{ cdp_unpack_json_list('string_values', string_fields) }},
+        {{ cdp_unpack_json_list('document_values', document_fields) }},
+        _source_file,
+        _source_line,
+        _load_id,
+        _loaded_at
+
+    from parsed
+
+),
+
 extracted as (
 
     select
         -- ids
-        {{ cdp_trim(cdp_json_string('payload', '$.messageId')) }} as message_id,
-        {{ cdp_trim(cdp_json_string('payload', '$.anonymousId')) }} as anonymous_id,
-        {{ cdp_trim(cdp_json_string('payload', '$.userId')) }} as user_id,
-        {{ cdp_trim(cdp_json_string('payload', '$.previousId')) }} as previous_id,
-        {{ cdp_trim(cdp_json_string('payload', '$.groupId')) }} as group_id,
+        {{ cdp_trim('message_id') }} as message_id,
+        {{ cdp_trim('anonymous_id') }} as anonymous_id,
+        {{ cdp_trim('user_id') }} as user_id,
+        {{ cdp_trim('previous_id') }} as previous_id,
+        {{ cdp_trim('group_id') }} as group_id,
 
         -- what happened
-        lower({{ cdp_trim(cdp_json_string('payload', '$.type')) }}) as event_type,
-        {{ cdp_squish(cdp_json_string('payload', '$.event')) }} as track_event,
-        {{ cdp_squish(cdp_json_string('payload', '$.name')) }} as screen_or_page_name,
-        {{ cdp_json_extract('payload', '$.properties') }} as properties,
-        {{ cdp_json_extract('payload', '$.context.consent.categoryPreferences') }} as consent_preferences,
+        lower({{ cdp_trim('call_type') }}) as event_type,
+        {{ cdp_squish('track_event') }} as track_event,
+        {{ cdp_squish('screen_or_page_name') }} as screen_or_page_name,
+        properties,
+        consent_preferences,
 
         -- who: identify carries user traits at the top level; every other call (group's
         -- top-level traits describe the group, not the user) in context.traits
-        {{ cdp_json_extract('payload', '$.traits') }} as top_level_traits,
-        {{ cdp_json_extract('payload', '$.context.traits') }} as context_traits,
+        top_level_traits,
+        context_traits,
+        {%- for name in trait_fields %}
+        case
+            when lower({{ cdp_trim('call_type') }}) = 'identify' and top_level_traits is not null
+                then top_trait_{{ name }}
+            else context_trait_{{ name }}
+        end as trait_{{ name }},
+        {%- endfor %}
 
         -- context
-        {{ cdp_trim(cdp_json_string('payload', '$.context.ip')) }} as ip_address,
-        {{ cdp_trim(cdp_json_string('payload', '$.context.userAgent')) }} as user_agent,
-        {{ cdp_trim(cdp_json_string('payload', '$.context.locale')) }} as locale,
-        {{ cdp_trim(cdp_json_string('payload', '$.context.page.url')) }} as context_page_url,
-        {{ cdp_trim(cdp_json_string('payload', '$.context.page.path')) }} as context_page_path,
-        {{ cdp_trim(cdp_json_string('payload', '$.context.page.referrer')) }} as context_page_referrer,
-        {{ cdp_trim(cdp_json_string('payload', '$.context.page.title')) }} as context_page_title,
-        {{ cdp_trim(cdp_json_string('payload', '$.context.campaign.name')) }} as campaign_name,
-        {{ cdp_trim(cdp_json_string('payload', '$.context.campaign.source')) }} as campaign_source,
-        {{ cdp_trim(cdp_json_string('payload', '$.context.campaign.medium')) }} as campaign_medium,
-        {{ cdp_trim(cdp_json_string('payload', '$.context.device.id')) }} as device_id,
-        {{ cdp_trim(cdp_json_string('payload', '$.context.device.type')) }} as device_type,
+        {{ cdp_trim('ip_address') }} as ip_address,
+        {{ cdp_trim('user_agent') }} as user_agent,
+        {{ cdp_trim('locale') }} as locale,
+        {{ cdp_trim('context_page_url') }} as context_page_url,
+        {{ cdp_trim('context_page_path') }} as context_page_path,
+        {{ cdp_trim('context_page_referrer') }} as context_page_referrer,
+        {{ cdp_trim('context_page_title') }} as context_page_title,
+        {{ cdp_trim('campaign_name') }} as campaign_name,
+        {{ cdp_trim('campaign_source') }} as campaign_source,
+        {{ cdp_trim('campaign_medium') }} as campaign_medium,
+        {{ cdp_trim('device_id') }} as device_id,
+        {{ cdp_trim('device_type') }} as device_type,
+        property_url,
+        property_path,
+        property_referrer,
+        property_title,
+        property_order_id,
+        property_revenue,
+        property_currency,
 
         -- timestamps (UTC); only `timestamp` is validated by the extract
-        {{ cdp_to_utc(cdp_json_string('payload', '$.timestamp')) }} as event_at,
-        {{ cdp_to_utc(cdp_json_string('payload', '$.originalTimestamp'), safe=true) }} as original_event_at,
-        {{ cdp_to_utc(cdp_json_string('payload', '$.sentAt'), safe=true) }} as sent_at,
-        {{ cdp_to_utc(cdp_json_string('payload', '$.receivedAt'), safe=true) }} as received_at,
+        {{ cdp_to_utc('event_timestamp') }} as event_at,
+        {{ cdp_to_utc('original_timestamp', safe=true) }} as original_event_at,
+        {{ cdp_to_utc('sent_timestamp', safe=true) }} as sent_at,
+        {{ cdp_to_utc('received_timestamp', safe=true) }} as received_at,
 
         -- load metadata
         _source_file,
@@ -54,7 +132,7 @@ extracted as (
         _load_id,
         {{ cdp_timestamptz_to_utc('_loaded_at') }} as _loaded_at
 
-    from source
+    from unpacked
 
 ),
 
@@ -76,6 +154,9 @@ renamed as (
             when event_type = 'identify' then coalesce(top_level_traits, context_traits)
             else context_traits
         end as traits,
+        {%- for name in trait_fields %}
+        trait_{{ name }},
+        {%- endfor %}
         properties,
         consent_preferences,
 
@@ -84,23 +165,19 @@ renamed as (
         locale,
         -- page calls also carry the page in properties (Segment page spec)
         case
-            when event_type = 'page'
-                then coalesce(context_page_url, {{ cdp_trim(cdp_json_string('properties', '$.url')) }})
+            when event_type = 'page' then coalesce(context_page_url, {{ cdp_trim('property_url') }})
             else context_page_url
         end as page_url,
         case
-            when event_type = 'page'
-                then coalesce(context_page_path, {{ cdp_trim(cdp_json_string('properties', '$.path')) }})
+            when event_type = 'page' then coalesce(context_page_path, {{ cdp_trim('property_path') }})
             else context_page_path
         end as page_path,
         case
-            when event_type = 'page'
-                then coalesce(context_page_referrer, {{ cdp_trim(cdp_json_string('properties', '$.referrer')) }})
+            when event_type = 'page' then coalesce(context_page_referrer, {{ cdp_trim('property_referrer') }})
             else context_page_referrer
         end as page_referrer,
         case
-            when event_type = 'page'
-                then coalesce(context_page_title, {{ cdp_trim(cdp_json_string('properties', '$.title')) }})
+            when event_type = 'page' then coalesce(context_page_title, {{ cdp_trim('property_title') }})
             else context_page_title
         end as page_title,
         campaign_name,
@@ -108,6 +185,9 @@ renamed as (
         campaign_medium,
         device_id,
         device_type,
+        property_order_id,
+        property_revenue,
+        property_currency,
 
         event_at,
         original_event_at,
@@ -128,35 +208,23 @@ traits_extracted as (
     select
         renamed.*,
 
-        {{ cdp_normalize_email(cdp_json_string('traits', '$.email')) }} as email,
-        {{ cdp_trim(cdp_json_string('traits', '$.phone')) }} as phone_raw,
-        {{ cdp_squish(
-            'coalesce(' ~ cdp_json_string('traits', '$.firstName') ~ ', '
-            ~ cdp_json_string('traits', '$.first_name') ~ ')'
-        ) }} as first_name,
-        {{ cdp_squish(
-            'coalesce(' ~ cdp_json_string('traits', '$.lastName') ~ ', '
-            ~ cdp_json_string('traits', '$.last_name') ~ ')'
-        ) }} as last_name,
-        {%- set postal_code_trait -%}
-            coalesce(
-                {{ cdp_json_string('traits', '$.postalCode') }},
-                {{ cdp_json_string('traits', '$.address.postalCode') }},
-                {{ cdp_json_string('traits', '$.address.postal_code') }}
-            )
-        {%- endset %}
+        {{ cdp_normalize_email('trait_email') }} as email,
+        {{ cdp_trim('trait_phone') }} as phone_raw,
+        {{ cdp_squish('coalesce(trait_first_name_camel, trait_first_name_snake)') }} as first_name,
+        {{ cdp_squish('coalesce(trait_last_name_camel, trait_last_name_snake)') }} as last_name,
+        {%- set postal_code_trait = 'coalesce(trait_postal_code_flat, trait_postal_code_camel, trait_postal_code_snake)' %}
         {{ cdp_normalize_postal_code(postal_code_trait) }} as postal_code,
         {{ cdp_postal_code_key(postal_code_trait) }} as postal_code_normalized,
         -- the visitor's country: the address trait, else the region of the locale ("en-GB")
         upper(coalesce(
-            {{ cdp_trim(cdp_json_string('traits', '$.address.country')) }},
+            {{ cdp_trim('trait_address_country') }},
             substr({{ cdp_regexp_extract('locale', '[-_][A-Za-z]{2}$') }}, 2)
         )) as country,
 
         -- e-commerce (Segment e-commerce spec: Order Completed and other order events)
-        {{ cdp_trim(cdp_json_string('properties', '$.order_id')) }} as order_id,
-        {{ dbt.safe_cast(cdp_trim(cdp_json_string('properties', '$.revenue')), 'decimal(18, 2)') }} as revenue,
-        upper({{ cdp_trim(cdp_json_string('properties', '$.currency')) }}) as currency
+        {{ cdp_trim('property_order_id') }} as order_id,
+        {{ dbt.safe_cast(cdp_trim('property_revenue'), 'decimal(18, 2)') }} as revenue,
+        upper({{ cdp_trim('property_currency') }}) as currency
 
     from renamed
 
