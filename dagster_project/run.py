@@ -40,6 +40,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="cdp_pipeline: everything (default); cdp_activation: only the quality gate, memberships and exports",
     )
     parser.add_argument(
+        "--full-refresh", action="store_true",
+        help="rebuild the incremental dbt models (staging, deduplication) from every landed row, "
+             "e.g. after changing a staging rule or var; the identity registry is kept",
+    )
+    parser.add_argument(
         "--report-json", type=Path,
         help="also write each step's start and end and the row counts as JSON here (for benchmarks/bench.py)",
     )
@@ -124,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             }
         }
     }
+    if args.full_refresh and args.job == "cdp_pipeline":
+        run_config["ops"] = {"cdp_dbt_models": {"config": {"full_refresh": True}}}
     if not args.verbose:
         run_config["loggers"] = {"console": {"config": {"log_level": "INFO"}}}
     log_path = warehouse_path.parent / "logs" / "last_run.log"

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, AssetMaterialization, MetadataValue, Output
+from dagster import AssetExecutionContext, AssetKey, AssetMaterialization, Config, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.publishing.faults import kill_if_requested
@@ -101,9 +101,23 @@ def _with_row_counts(events: list[Any], warehouse_path: str, registry_path: str)
             yield event
 
 
+class DbtBuildConfig(Config):
+    """How the dbt models are built (set in the launchpad, or ``python -m dagster_project.run --full-refresh``)."""
+
+    full_refresh: bool = False
+    """Rebuild incremental models (staging, deduplication) from all landed rows instead of adding the
+    new loads: needed after a staging rule or one of its vars changes (docs/performance.md)."""
+
+
 @dbt_assets(manifest=cdp_dbt_project.manifest_path, dagster_dbt_translator=CdpDbtTranslator())
-def cdp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
-    """Build (run and test) the selected dbt models against the configured warehouse."""
+def cdp_dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    """Build (run and test) the selected dbt models against the configured warehouse.
+
+    Staging and deduplication are incremental (only new loads and the keys they touch); the
+    identity registry is never rebuilt, even by a full refresh (its models set full_refresh: false).
+    """
     # dbt's subprocess reads the paths (profiles.yml) and the run id (macros/identity/cdp_run_id.sql)
     # from env vars; set for its run only (left set, they would override the next run's paths in
     # this process: the CLI and tests run many).
@@ -113,6 +127,7 @@ def cdp_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehous
         "CDP_RUN_ID": context.run.run_id,
     }
     with environment(variables):
-        events = list(dbt.cli(["build"], context=context).stream())
+        args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+        events = list(dbt.cli(args, context=context).stream())
     kill_if_requested("after_dbt")
     yield from _with_row_counts(events, warehouse.work_path, warehouse.registry_path)

@@ -64,17 +64,25 @@
     end
 {%- endmacro %}
 
-{#- The value of `value` on the row where `ordering` is smallest (an aggregate). -#}
+{#- The value of `value` on the row where `ordering` is smallest (an aggregate). `ordering` may be
+    a list of expressions, compared in turn: give enough of them to break every tie, or which row
+    wins a tie depends on the order rows are read in (and differs between an incremental and a
+    full build). -#}
 {% macro cdp_arg_min(value, ordering) -%}
     {{ return(adapter.dispatch('cdp_arg_min', 'cdp')(value, ordering)) }}
 {%- endmacro %}
 
 {% macro duckdb__cdp_arg_min(value, ordering) -%}
-    arg_min({{ value }}, {{ ordering }})
+    arg_min({{ value }}, {{ cdp_ordering_tuple(ordering, 'row') }})
 {%- endmacro %}
 
 {% macro spark__cdp_arg_min(value, ordering) -%}
-    min_by({{ value }}, {{ ordering }})
+    min_by({{ value }}, {{ cdp_ordering_tuple(ordering, 'struct') }})
+{%- endmacro %}
+
+{#- One expression, or a list of them as a tuple built with `constructor` (compared element by element). -#}
+{% macro cdp_ordering_tuple(ordering, constructor) -%}
+    {%- if ordering is string -%}{{ ordering }}{%- else -%}{{ constructor }}({{ ordering | join(', ') }}){%- endif -%}
 {%- endmacro %}
 
 {#- The distinct values of `expr` in a group, sorted and joined with `separator` (an aggregate). -#}

@@ -52,3 +52,20 @@
     {%- endfor %}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    The (identifier type, column) pairs of each deduplicated source whose values name a person, for
+    cdp_erased_keys: a record carrying any of them on the suppression list is an erased person's.
+    POS transactions are also matched by their own record node, for till sales that identity
+    resolution had tied to the person by name alone.
+-#}
+{% macro cdp_erasable_identifiers(source_name) -%}
+    {%- set identifiers = {
+        'crm': [('crm_contact_id', 'contact_id'), ('email', 'email'), ('phone', 'phone'), ('loyalty_id', 'loyalty_id')],
+        'pos': [('email', 'email'), ('phone', 'phone'), ('loyalty_id', 'loyalty_id'),
+                ('record', dbt.concat(["'pos:'", 'transaction_id']))],
+        'web': [('anonymous_id', 'anonymous_id'), ('anonymous_id', 'previous_id'), ('user_id', 'user_id'),
+                ('email', 'email'), ('phone', 'phone')],
+    } -%}
+    {{ return(identifiers[source_name]) }}
+{%- endmacro %}

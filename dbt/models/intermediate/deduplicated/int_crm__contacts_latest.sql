@@ -1,19 +1,26 @@
 -- The latest version of each CRM contact: later exports carry newer versions of a contact.
 -- Contacts of people who asked to be forgotten are left out, every version of them.
 
+{{ config(
+    materialized='incremental',
+    unique_key='contact_id',
+    incremental_strategy='delete+insert',
+    pre_hook="{{ cdp_forget_erased_rows('contact_id', cdp_erasable_identifiers('crm')) }}",
+) }}
+
 with
 
 landed_contacts as (
 
     select * from {{ ref('stg_crm__contacts') }}
+    -- incremental: only the keys that received new rows (macros/incremental/cdp_incremental.sql)
+    {{ cdp_keys_with_new_rows(ref('stg_crm__contacts'), 'contact_id') }}
 
 ),
 
 erased_contacts as (
 
-    {{ cdp_erased_keys('landed_contacts', 'contact_id', [
-        ('crm_contact_id', 'contact_id'), ('email', 'email'), ('phone', 'phone'), ('loyalty_id', 'loyalty_id'),
-    ]) }}
+    {{ cdp_erased_keys('landed_contacts', 'contact_id', cdp_erasable_identifiers('crm')) }}
 
 ),
 

@@ -2,20 +2,26 @@
 -- The first delivery received is kept. Events of people who asked to be forgotten are left out
 -- (every event of their cookies and user ids, not only those carrying the e-mail).
 
+{{ config(
+    materialized='incremental',
+    unique_key='message_id',
+    incremental_strategy='delete+insert',
+    pre_hook="{{ cdp_forget_erased_rows('message_id', cdp_erasable_identifiers('web')) }}",
+) }}
+
 with
 
 landed_events as (
 
     select * from {{ ref('stg_web__events') }}
+    -- incremental: only the keys that received new rows (macros/incremental/cdp_incremental.sql)
+    {{ cdp_keys_with_new_rows(ref('stg_web__events'), 'message_id') }}
 
 ),
 
 erased_events as (
 
-    {{ cdp_erased_keys('landed_events', 'message_id', [
-        ('anonymous_id', 'anonymous_id'), ('anonymous_id', 'previous_id'), ('user_id', 'user_id'),
-        ('email', 'email'), ('phone', 'phone'),
-    ]) }}
+    {{ cdp_erased_keys('landed_events', 'message_id', cdp_erasable_identifiers('web')) }}
 
 ),
 

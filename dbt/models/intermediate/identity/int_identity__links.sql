@@ -46,8 +46,9 @@ same_record as (
         node_b,
         'same_record' as rule,
         cast(1.0 as double) as score,
-        {{ cdp_arg_min('source', 'observed_at') }} as evidence_source,
-        {{ cdp_arg_min('record_key', 'observed_at') }} as evidence_record_key,
+        {%- set earliest_record = ['observed_at', 'source', 'record_key'] %}
+        {{ cdp_arg_min('source', earliest_record) }} as evidence_source,
+        {{ cdp_arg_min('record_key', earliest_record) }} as evidence_record_key,
         cast(null as {{ dbt.type_string() }}) as evidence_other_record_key,
         min(observed_at) as first_seen_at,
         count(*) as supporting_records
@@ -85,9 +86,10 @@ fuzzy as (
         node_b,
         rule,
         max(score) as score,
-        {{ cdp_arg_min('evidence_source', 'first_seen_at') }} as evidence_source,
-        {{ cdp_arg_min('evidence_record_key', 'first_seen_at') }} as evidence_record_key,
-        {{ cdp_arg_min('evidence_other_record_key', 'first_seen_at') }} as evidence_other_record_key,
+        {%- set earliest_match = ['first_seen_at', 'evidence_source', 'evidence_record_key', 'evidence_other_record_key'] %}
+        {{ cdp_arg_min('evidence_source', earliest_match) }} as evidence_source,
+        {{ cdp_arg_min('evidence_record_key', earliest_match) }} as evidence_record_key,
+        {{ cdp_arg_min('evidence_other_record_key', earliest_match) }} as evidence_other_record_key,
         min(first_seen_at) as first_seen_at,
         count(*) as supporting_records
 

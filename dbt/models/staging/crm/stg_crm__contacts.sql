@@ -1,8 +1,12 @@
+{{ config(materialized='incremental', incremental_strategy='append') }}
+
 with
 
 source as (
 
     select * from {{ source('raw', 'crm_contacts') }}
+    -- incremental: the loads (landed files) not staged yet
+    {{ cdp_unstaged_loads() }}
 
 ),
 

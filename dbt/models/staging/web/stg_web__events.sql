@@ -34,11 +34,15 @@
     'top_level_traits': '$.traits', 'context_traits': '$.context.traits',
 } -%}
 
+{{ config(materialized='incremental', incremental_strategy='append') }}
+
 with
 
 source as (
 
     select * from {{ source('raw', 'web_events') }}
+    -- incremental: the loads (landed files) not staged yet
+    {{ cdp_unstaged_loads() }}
 
 ),
 

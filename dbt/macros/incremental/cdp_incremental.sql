@@ -1,0 +1,46 @@
+{#-
+    Incremental nightly runs (docs/performance.md). Raw tables only grow, one extract load
+    (`_load_id`) per landed file, so:
+
+    * staging models append the rows of loads they have not staged yet (cdp_unstaged_loads);
+    * deduplication models rebuild only the keys that received a new row (cdp_keys_with_new_rows),
+      from every staged row of those keys, with the delete+insert strategy: a key's winner and
+      its duplicate counts are then exactly what a full rebuild computes;
+    * and forget, before that, the kept rows of people added to the erasure suppression list
+      (cdp_forget_erased_rows, a pre-hook), which a full rebuild would leave out.
+
+    A full rebuild (`python -m dagster_project.run --full-refresh`, or dbt's --full-refresh) is
+    needed only when a staging rule changes (a new normalisation, a changed var such as
+    default_phone_country): incremental models do not revisit rows they have already built.
+-#}
+
+{#- A filter for a staging model's source rows: those of loads not staged yet. -#}
+{% macro cdp_unstaged_loads() -%}
+    {%- if is_incremental() -%}
+    where _load_id not in (select distinct _load_id from {{ this }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A filter on `key` for a deduplication model's staged rows: the keys that received a row
+    loaded after the newest row this model holds (every key on a full build). -#}
+{% macro cdp_keys_with_new_rows(staged_relation, key) -%}
+    {%- if is_incremental() -%}
+    where {{ key }} in (
+        select {{ key }} from {{ staged_relation }}
+        where _loaded_at > (select max(_loaded_at) from {{ this }})
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook of a deduplication model: delete the kept rows that carry an erased identifier (the
+    erasure requests of this run); nothing on a full build or while the suppression list is empty. -#}
+{% macro cdp_forget_erased_rows(key, identifiers) -%}
+    {%- if is_incremental() and not cdp_suppression_list_is_empty() -%}
+    delete from {{ this }}
+    where {{ key }} in (
+        {{ cdp_erased_keys(this, key, identifiers) }}
+    )
+    {%- endif -%}
+{%- endmacro %}
