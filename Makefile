@@ -55,9 +55,12 @@ evaluate: install
 ## Benchmark the whole pipeline from an empty scratch warehouse: wall time, peak memory and rows/s per stage,
 ## printed and written to benchmarks/results/<people>-<UTC>.json (data kept and reused in data/bench-<people>):
 ##   make bench PEOPLE=1000000 [SEED=11] [REPEAT=3]   (SEED defaults to 11 here; REPEAT>1 reports medians)
+## Incremental nightly run on top of a long history, and its ratio to the full run:
+##   make bench PEOPLE=100000 DAYS=365 INCREMENTAL=1
 bench: install
 	$(BIN)/python -m benchmarks.bench --people $(PEOPLE) \
-		$(if $(filter command line environment,$(origin SEED)),--seed $(SEED)) $(if $(REPEAT),--repeat $(REPEAT))
+		$(if $(filter command line environment,$(origin SEED)),--seed $(SEED)) $(if $(REPEAT),--repeat $(REPEAT)) \
+		$(if $(DAYS),--days $(DAYS)) $(if $(INCREMENTAL),--incremental)
 
 ## Open a read-only SQL prompt on the warehouse.
 sql: install

@@ -1,8 +1,13 @@
 """Benchmark the whole pipeline at a given scale: wall time, peak memory and rows per second
 per stage (extract, staging, identity resolution, marts, segments, quality gate, exports).
 
-    python -m benchmarks.bench --people 1000000 [--seed 11] [--repeat 3]
-    make bench PEOPLE=1000000 [SEED=11] [REPEAT=3]
+    python -m benchmarks.bench --people 1000000 [--seed 11] [--days 30] [--repeat 3] [--incremental]
+    make bench PEOPLE=1000000 [SEED=11] [DAYS=30] [REPEAT=3] [INCREMENTAL=1]
+
+With ``--incremental`` each full run is followed by a nightly run on top of it: the following
+day (generated once, into ``<data-dir>/next-day``, beside hard links to the data set's files) is
+landed and the pipeline runs again on the same warehouse; the report gives both tables and the
+ratio of the incremental run's time to the full run's.
 
 Generates the data set once (kept in ``--data-dir`` and reused for the same people/seed),
 then runs the real pipeline CLI as a subprocess into a scratch warehouse that is emptied
@@ -43,6 +48,8 @@ from benchmarks.stages import (  # noqa: E402
     stage_rows,
 )
 
+from dagster_project.generate.config import DEFAULT_DAYS  # noqa: E402
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"
 DEFAULT_SEED = 11
@@ -55,8 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, required=True, help="people in the generated data set")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"generator seed (default {DEFAULT_SEED})")
+    parser.add_argument("--days", type=int, default=DEFAULT_DAYS,
+                        help=f"days of data to generate (default {DEFAULT_DAYS})")
+    parser.add_argument("--incremental", action="store_true",
+                        help="after each full run, land the following day and time the incremental run on top")
     parser.add_argument("--data-dir", type=Path,
-                        help="where the generated data is kept and reused (default data/bench-<people>)")
+                        help="where the generated data is kept and reused "
+                             "(default data/bench-<people>, or data/bench-<people>-<days>d with --days)")
     parser.add_argument("--workdir", type=Path,
                         help="scratch directory for the warehouse, registry and exports, emptied before every run "
                              "(default <data-dir>/work)")
@@ -137,22 +149,23 @@ def generator_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def ensure_data(data_dir: Path, people: int, seed: int) -> tuple[DataSet, bool]:
-    """The data set in ``data_dir`` (generated, with the generator's default days, unless its
-    marker records the same people, seed and generator source)."""
+def ensure_data(data_dir: Path, people: int, seed: int, days: int) -> tuple[DataSet, bool]:
+    """The data set in ``data_dir`` (generated unless its marker records the same people, seed,
+    days and generator source)."""
     marker = data_dir / DATA_MARKER
     fingerprint = generator_fingerprint()
     if marker.is_file() and (data_dir / "landing").is_dir():
         recorded = json.loads(marker.read_text())
-        if (recorded.get("people"), recorded.get("seed"), recorded.get("generator_sha256")) == (people, seed, fingerprint):
+        if (recorded.get("people"), recorded.get("seed"), recorded.get("days"), recorded.get("generator_sha256")) == (
+            people, seed, days, fingerprint
+        ):
             return DataSet(**recorded), True
     from dagster_project.generate import generate
-    from dagster_project.generate.config import DEFAULT_DAYS
 
     marker.unlink(missing_ok=True)  # written only once generation has finished
-    print(f"Generating {people:,} people (seed {seed}) into {data_dir} ...", flush=True)
-    summary = generate(people, seed, data_dir, days=DEFAULT_DAYS)
-    data = DataSet(people, seed, DEFAULT_DAYS, summary.crm.rows, summary.web.rows, summary.pos.rows,
+    print(f"Generating {people:,} people (seed {seed}, {days} days) into {data_dir} ...", flush=True)
+    summary = generate(people, seed, data_dir, days=days)
+    data = DataSet(people, seed, days, summary.crm.rows, summary.web.rows, summary.pos.rows,
                    summary.crm.malformed + summary.web.malformed + summary.pos.malformed, round(summary.seconds, 1),
                    fingerprint)
     marker.write_text(json.dumps(asdict(data), indent=2) + "\n")
@@ -210,8 +223,33 @@ def _dbt_results(report: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
     return {}, {}
 
 
-def run_once(workdir: Path, landing: Path, sample_interval: float) -> Measured:
-    prepare_workdir(workdir)
+def next_day_landing(data_dir: Path, data: DataSet) -> Path:
+    """The data set plus its following day, in ``<data_dir>/next-day`` (made once, then reused).
+
+    The data set's files are hard-linked, not copied (they never change); the truth file is copied,
+    since ``append`` adds the new day's rows to it.
+    """
+    from dagster_project.generate import append
+
+    target = data_dir / "next-day"
+    marker = target / DATA_MARKER
+    if marker.is_file() and json.loads(marker.read_text()) == asdict(data):
+        return target / "landing"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(data_dir / "landing", target / "landing", copy_function=os.link)
+    shutil.copy2(data_dir / "ground_truth.csv", target / "ground_truth.csv")
+    print(f"Generating day {data.days + 1} into {target} ...", flush=True)
+    append(data.people, data.seed, target, days=1)
+    marker.write_text(json.dumps(asdict(data), indent=2) + "\n")
+    return target / "landing"
+
+
+def run_once(workdir: Path, landing: Path, sample_interval: float, fresh: bool = True) -> Measured:
+    """One pipeline run into ``workdir``: emptied first unless ``fresh`` is false (a nightly run
+    on top of the previous one)."""
+    if fresh:
+        prepare_workdir(workdir)
     report_path = workdir / "run_report.json"
     log_path = workdir / "pipeline.log"
     paths = {
@@ -280,19 +318,26 @@ def main(argv: list[str] | None = None) -> int:
     if not memory.available():
         raise SystemExit("The benchmark reads memory from /proc: it runs on Linux only.")
     created = datetime.now(timezone.utc)
-    data_dir = (args.data_dir or PROJECT_ROOT / "data" / f"bench-{args.people}").resolve()
+    default_dir = f"bench-{args.people}" + ("" if args.days == DEFAULT_DAYS else f"-{args.days}d")
+    data_dir = (args.data_dir or PROJECT_ROOT / "data" / default_dir).resolve()
     workdir = (args.workdir or data_dir / "work").resolve()
-    json_path = args.json or RESULTS_DIR / f"{args.people}-{created.strftime('%Y%m%dT%H%M%SZ')}.json"
+    json_path = args.json or RESULTS_DIR / f"{default_dir.removeprefix('bench-')}-{created.strftime('%Y%m%dT%H%M%SZ')}.json"
 
-    data, reused = ensure_data(data_dir, args.people, args.seed)
+    data, reused = ensure_data(data_dir, args.people, args.seed, args.days)
     print(("Reusing" if reused else "Generated") + f" {data_dir / 'landing'}", flush=True)
+    next_day = next_day_landing(data_dir, data) if args.incremental else None
     prepare_dbt_manifest()
 
     runs: list[Measured] = []
+    nightly: list[Measured] = []
     for number in range(1, args.repeat + 1):
         print(f"Run {number}/{args.repeat}: pipeline into {workdir} ...", flush=True)
         runs.append(run_once(workdir, data_dir / "landing", args.sample_interval))
         print(f"  {runs[-1].figures.stages['total'].seconds:.1f} s", flush=True)
+        if next_day is not None:
+            print(f"Run {number}/{args.repeat}: day {data.days + 1} on top (incremental) ...", flush=True)
+            nightly.append(run_once(workdir, next_day, args.sample_interval, fresh=False))
+            print(f"  {nightly[-1].figures.stages['total'].seconds:.1f} s", flush=True)
     figures = median_figures([run.figures for run in runs])
 
     facts_machine = machine()
@@ -306,6 +351,17 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(figures))
     print("\n" + format_overhead(figures.overhead))
     print("\n" + format_slowest(runs[-1].dbt_nodes))
+    incremental = None
+    if nightly:
+        nightly_figures = median_figures([run.figures for run in nightly])
+        ratio = nightly_figures.stages["total"].seconds / figures.stages["total"].seconds
+        print(f"\nIncremental run: day {data.days + 1} on top of the {data.days} days above\n")
+        print(format_table(nightly_figures))
+        print("\n" + format_slowest(nightly[-1].dbt_nodes))
+        print(f"\nIncremental / full run time: {ratio:.1%}")
+        incremental = {"day": data.days + 1, **figures_to_dict(nightly_figures), "ratio_to_full": round(ratio, 4),
+                       "raw_rows_landed": _landed_per_source(nightly[0].report),
+                       "runs": [_run_document(run) for run in nightly]}
     print("\n" + format_facts("Data", facts_data))
     print("\n" + format_facts("Machine", facts_machine))
     print(f"\nMemory: summed RSS of the pipeline's process tree, sampled every {args.sample_interval} s from /proc.")
@@ -325,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
                  "raw_rows_landed": _landed_per_source(runs[0].report)},
         **figures_to_dict(figures),
         "runs": [_run_document(run) for run in runs],
+        **({"incremental": incremental} if incremental else {}),
     }
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
