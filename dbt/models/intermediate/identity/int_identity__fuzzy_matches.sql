@@ -1,11 +1,14 @@
 -- Record pairs matched without a shared identifier: a CRM duplicate with a typo in the e-mail,
--- a till customer who gave a name and postal code. Candidates come from blocking (pairs must
+-- a till customer who gave a name and postal code, a web login whose identify traits name the
+-- visitor. Candidates come from blocking (pairs must
 -- share a block key: birth date and surname initial; a specific postal code and first initial;
 -- the e-mail's local part and surname initial; the e-mail's domain, skeleton, surname prefix
 -- and first initial), so only plausible pairs are compared, then each pair is scored on name
 -- similarity and must meet one rule:
 --   name_birth_date   first and last names similar, same birth date
---   name_email        first and last names similar, e-mails within a few edits
+--   name_email        first and last names the same (identity_fuzzy_email_name_threshold), e-mails
+--                     within a few edits: a typo in the e-mail leaves the names alone, while two
+--                     people with near names pick near addresses (loic.lefevre@, loic.lefebvre@)
 --   name_postal_code  first and last names very similar, same postal code
 -- name_postal_code only counts where the postal code is specific: shared by at most
 -- identity_fuzzy_max_surnames_per_postal_code surnames among CRM contacts (a UK or German postcode
@@ -22,6 +25,7 @@
 {%- set name_threshold = var('identity_fuzzy_name_threshold') %}
 {%- set strict_name_threshold = var('identity_fuzzy_strict_name_threshold') %}
 {%- set max_email_edits = var('identity_fuzzy_email_max_edits') %}
+{%- set email_name_threshold = var('identity_fuzzy_email_name_threshold') %}
 {%- set max_surnames_per_postal_code = var('identity_fuzzy_max_surnames_per_postal_code') %}
 
 with
@@ -56,12 +60,25 @@ pos as (
 
 ),
 
+-- identify calls whose traits name the visitor (with an e-mail or a postal code to compare)
+web as (
+
+    select 'web' as source, message_id as record_key, event_at as observed_at,
+           first_name_normalized, last_name_normalized, cast(null as date) as birth_date,
+           postal_code_normalized, cast(null as {{ dbt.type_string() }}) as street,
+           case when is_valid_email then email end as email
+    from {{ ref('int_web__events_deduplicated') }}
+    where first_name_normalized is not null and last_name_normalized is not null
+        and (is_valid_email or postal_code_normalized is not null)
+
+),
+
 people as (
 
     select people.source, people.record_key, people.observed_at, people.first_name_normalized,
            people.last_name_normalized, people.birth_date, people.postal_code_normalized, people.street,
            case when excluded.node_key is null then people.email end as email
-    from (select * from crm union all select * from pos) as people
+    from (select * from crm union all select * from pos union all select * from web) as people
     left join excluded
         on excluded.node_key = {{ dbt.concat(["'email:'", 'people.email']) }}
 
@@ -146,7 +163,7 @@ ruled as (
             when first_name_similarity >= {{ name_threshold }} and last_name_similarity >= {{ name_threshold }}
                 and same_birth_date then 'name_birth_date'
             when coalesce(different_email_skeleton, false) or coalesce(different_street, false) then null
-            when first_name_similarity >= {{ name_threshold }} and last_name_similarity >= {{ name_threshold }}
+            when first_name_similarity >= {{ email_name_threshold }} and last_name_similarity >= {{ email_name_threshold }}
                 and email_edits between 1 and {{ max_email_edits }} then 'name_email'
             when first_name_similarity >= {{ strict_name_threshold }} and last_name_similarity >= {{ strict_name_threshold }}
                 and same_postal_code then 'name_postal_code'

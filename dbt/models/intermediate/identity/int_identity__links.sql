@@ -1,7 +1,9 @@
 -- The edges of the identity graph, each with its provenance, so any merge can be explained.
 --   same_record  two usable identifiers seen together in one source record (weight 1.0)
 --   fuzzy:<rule> two records matched on names, postal code, birth date or a near-identical e-mail
---                (see int_identity__fuzzy_matches), scored 0..1
+--                (see int_identity__fuzzy_matches), scored 0..1, or a record matched to the one
+--                customer holding its names and postal code (fuzzy:unique_name_postal_code, see
+--                int_identity__cluster_matches)
 -- One row per (node_a, node_b, rule); node_a < node_b. evidence_* is the earliest record that
 -- made the link; supporting_records counts every record that did.
 
@@ -13,9 +15,14 @@ record_nodes as (
 
 ),
 
+-- record-pair matches, and records matched to a whole provisional customer
 fuzzy_matches as (
 
-    select * from {{ ref('int_identity__fuzzy_matches') }}
+    select source_a, record_key_a, source_b, record_key_b, rule, score, matched_at
+    from {{ ref('int_identity__fuzzy_matches') }}
+    union all
+    select source_a, record_key_a, source_b, record_key_b, rule, score, matched_at
+    from {{ ref('int_identity__cluster_matches') }}
 
 ),
 

@@ -1,0 +1,223 @@
+-- Records matched to a whole provisional customer rather than to one record (rule
+-- unique_name_postal_code). A till sale that names the shopper and a postal code but carries no
+-- identifier (or only a phone number seen nowhere else) ends up in a customer of its own. When
+-- exactly one *anchored* customer (one holding an e-mail, loyalty card, web account, cookie or CRM
+-- contact) has a record with the same first name, last name and postal code, the sale joins it.
+--   1. provisional customers: connected components of the graph as identifiers and the record-pair
+--      rules (int_identity__fuzzy_matches) leave it;
+--   2. every (first name, last name, postal code) of CRM contacts, till sales and identify calls,
+--      in postal codes holding at most identity_unique_name_max_surnames_per_postal_code CRM
+--      surnames (coarser districts hold too many namesakes);
+--   3. an unanchored customer matches when each of its keys is held by one and the same anchored
+--      customer; a key held by two anchored customers (two namesakes) matches nobody.
+-- Only unanchored customers move, each to one anchored customer, so this can never glue two
+-- anchored customers together. One row per record of an unanchored customer that carries the
+-- key, with the earliest record of the anchored customer that holds it.
+
+{%- set max_surnames_per_postal_code = var('identity_unique_name_max_surnames_per_postal_code') %}
+
+with
+
+record_nodes as (
+
+    select * from {{ ref('int_identity__record_nodes') }}
+
+),
+
+fuzzy_matches as (
+
+    select * from {{ ref('int_identity__fuzzy_matches') }}
+
+),
+
+anchors as (
+
+    select source, record_key, node_key
+    from record_nodes
+    where is_anchor
+
+),
+
+nodes as (
+
+    select node_key, row_number() over (order by node_key) as node_id
+    from (select distinct node_key from record_nodes) as distinct_nodes
+
+),
+
+-- the same edges int_identity__links draws from records and record-pair matches
+provisional_edges as (
+
+    select anchor_node.node_id as node_a, other_node.node_id as node_b
+    from record_nodes
+    inner join anchors
+        on anchors.source = record_nodes.source
+        and anchors.record_key = record_nodes.record_key
+    inner join nodes as anchor_node on anchor_node.node_key = anchors.node_key
+    inner join nodes as other_node on other_node.node_key = record_nodes.node_key
+    where not record_nodes.is_anchor
+
+    union
+
+    select node_a.node_id, node_b.node_id
+    from fuzzy_matches
+    inner join anchors as anchor_a
+        on anchor_a.source = fuzzy_matches.source_a and anchor_a.record_key = fuzzy_matches.record_key_a
+    inner join anchors as anchor_b
+        on anchor_b.source = fuzzy_matches.source_b and anchor_b.record_key = fuzzy_matches.record_key_b
+    inner join nodes as node_a on node_a.node_key = anchor_a.node_key
+    inner join nodes as node_b on node_b.node_key = anchor_b.node_key
+    where anchor_a.node_key <> anchor_b.node_key
+
+),
+
+labels as (
+
+    {{ cdp_connected_components('nodes', 'node_id', 'provisional_edges', 'node_a', 'node_b') }}
+
+),
+
+provisional_components as (
+
+    select nodes.node_key, labels.component_id
+    from nodes
+    inner join labels on labels.node_id = nodes.node_id
+
+),
+
+-- anchored: holds an identifier of one person's account, card, cookie or contact; phones (a
+-- household line given at the till) and record nodes (no identifier at all) do not anchor
+component_anchoring as (
+
+    select
+        component_id,
+        max(case when node_key like 'phone:%' or node_key like 'record:%' then 0 else 1 end) = 1 as is_anchored
+    from provisional_components
+    group by component_id
+
+),
+
+contacts as (
+
+    select * from {{ ref('int_crm__contacts_latest') }}
+
+),
+
+named_records as (
+
+    select 'crm' as source, contact_id as record_key, updated_at as observed_at,
+           first_name_normalized, last_name_normalized, postal_code_normalized
+    from contacts
+    union all
+    select 'pos', transaction_id, transaction_at, first_name_normalized, last_name_normalized, postal_code_normalized
+    from {{ ref('int_pos__transactions_deduplicated') }}
+    union all
+    select 'web', message_id, event_at, first_name_normalized, last_name_normalized, postal_code_normalized
+    from {{ ref('int_web__events_deduplicated') }}
+    where event_type = 'identify'
+
+),
+
+postal_code_density as (
+
+    select postal_code_normalized, count(distinct last_name_normalized) as surnames
+    from contacts
+    where postal_code_normalized is not null
+    group by postal_code_normalized
+
+),
+
+keyed_records as (
+
+    select
+        named_records.*,
+        provisional_components.component_id,
+        component_anchoring.is_anchored
+
+    from named_records
+    inner join anchors
+        on anchors.source = named_records.source and anchors.record_key = named_records.record_key
+    inner join provisional_components on provisional_components.node_key = anchors.node_key
+    inner join component_anchoring on component_anchoring.component_id = provisional_components.component_id
+    left join postal_code_density
+        on postal_code_density.postal_code_normalized = named_records.postal_code_normalized
+    where named_records.first_name_normalized is not null
+        and named_records.last_name_normalized is not null
+        and named_records.postal_code_normalized is not null
+        and coalesce(postal_code_density.surnames, 0) <= {{ max_surnames_per_postal_code }}
+
+),
+
+-- each key held by exactly one anchored customer
+unique_keys as (
+
+    select first_name_normalized, last_name_normalized, postal_code_normalized,
+           min(component_id) as anchored_component_id
+    from keyed_records
+    where is_anchored
+    group by first_name_normalized, last_name_normalized, postal_code_normalized
+    having count(distinct component_id) = 1
+
+),
+
+candidates as (
+
+    select keyed_records.*, unique_keys.anchored_component_id
+    from keyed_records
+    inner join unique_keys
+        on unique_keys.first_name_normalized = keyed_records.first_name_normalized
+        and unique_keys.last_name_normalized = keyed_records.last_name_normalized
+        and unique_keys.postal_code_normalized = keyed_records.postal_code_normalized
+    where not keyed_records.is_anchored
+
+),
+
+-- an unanchored customer whose keys point to two anchored customers is ambiguous: it stays apart
+unambiguous_components as (
+
+    select component_id
+    from candidates
+    group by component_id
+    having count(distinct anchored_component_id) = 1
+
+),
+
+-- the earliest record of the anchored customer holding each key
+key_evidence as (
+
+    select first_name_normalized, last_name_normalized, postal_code_normalized, source, record_key, observed_at
+    from (
+        select
+            keyed_records.*,
+            row_number() over (
+                partition by first_name_normalized, last_name_normalized, postal_code_normalized
+                order by observed_at, source, record_key
+            ) as evidence_rank
+        from keyed_records
+        where is_anchored
+    ) as ranked
+    where evidence_rank = 1
+
+),
+
+final as (
+
+    select
+        candidates.source as source_a,
+        candidates.record_key as record_key_a,
+        key_evidence.source as source_b,
+        key_evidence.record_key as record_key_b,
+        'unique_name_postal_code' as rule,
+        cast(1.0 as double) as score,
+        greatest(candidates.observed_at, key_evidence.observed_at) as matched_at
+
+    from candidates
+    inner join unambiguous_components on unambiguous_components.component_id = candidates.component_id
+    inner join key_evidence
+        on key_evidence.first_name_normalized = candidates.first_name_normalized
+        and key_evidence.last_name_normalized = candidates.last_name_normalized
+        and key_evidence.postal_code_normalized = candidates.postal_code_normalized
+
+)
+
+select * from final
