@@ -129,7 +129,8 @@ def _prune_docs(root: Path, keep: int) -> None:
 def quality_gate(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
     """Validate every gate target; record the row counts as the next baseline only if all pass."""
     from dagster_project.quality import (
-        consent_expectations, load_gate_config, load_suite, not_in_future_expectations, validate, volume_expectation,
+        KEY_COLUMNS, consent_expectations, expectation_columns, load_gate_config, load_suite,
+        not_in_future_expectations, validate, volume_expectation,
     )
 
     config = load_gate_config()
@@ -139,8 +140,10 @@ def quality_gate(context: AssetCheckExecutionContext, warehouse: WarehouseResour
     with warehouse.read() as conn:
         previous = _previous_counts(conn)
         for target in GATE_TARGETS:
-            df = conn.sql(target.query).df()
-            extra = not_in_future_expectations(df, now)
+            relation = conn.sql(target.query)
+            suite = load_suite(target.suite)
+            # the timestamp columns are known from the query's types, before any row is read
+            extra = not_in_future_expectations(relation.limit(0).df(), now)
             if target.volume_checked:
                 extra.append(volume_expectation(
                     previous.get(target.name), config.volume_tolerance,
@@ -148,8 +151,12 @@ def quality_gate(context: AssetCheckExecutionContext, warehouse: WarehouseResour
                 ))
             if target.consent_channel:
                 extra += consent_expectations(target.consent_channel)
+            # only the columns some expectation reads (and the key, for failure samples)
+            read = [c for c in dict.fromkeys([*KEY_COLUMNS, *expectation_columns([*suite.expectations, *extra])])
+                    if c in relation.columns]
+            df = relation.select(*(duckdb.ColumnExpression(c) for c in read)).df() if read else relation.df()
             result = validate(
-                df, load_suite(target.suite), parameters=config.suite_parameters, extra_expectations=extra,
+                df, suite, parameters=config.suite_parameters, extra_expectations=extra,
                 docs_dir=docs_dir, name=f"{target.suite}.{target.asset_key.path[-1]}" if target.suite == "segment" else None,
                 run_name=context.op_execution_context.run_id,
             )

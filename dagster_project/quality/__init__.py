@@ -8,15 +8,17 @@ from dagster_project.quality.config import GATE_CONFIG_PATH, GateConfig, GateCon
 from dagster_project.quality.expectations import (
     CONSENT_CHANNELS,
     consent_expectations,
+    expectation_columns,
     not_in_future_expectations,
     volume_expectation,
 )
-from dagster_project.quality.gate import Failure, GateResult, validate
+from dagster_project.quality.gate import KEY_COLUMNS, Failure, GateResult, validate
 from dagster_project.quality.suites import SUITES_DIR, Suite, SuiteError, load_suite, load_suites
 
 __all__ = [
     "CONSENT_CHANNELS",
     "GATE_CONFIG_PATH",
+    "KEY_COLUMNS",
     "SUITES_DIR",
     "Failure",
     "GateConfig",
@@ -25,6 +27,7 @@ __all__ = [
     "Suite",
     "SuiteError",
     "consent_expectations",
+    "expectation_columns",
     "load_gate_config",
     "load_suite",
     "load_suites",

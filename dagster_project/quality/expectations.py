@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -113,3 +114,17 @@ def consent_expectations(channel: str, *, column: str | None = None) -> list[dic
             "meta": {"why": why},
         },
     ]
+
+
+def expectation_columns(entries: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The columns that expectations (in the suite file's shape) read, in first-use order.
+
+    The gate loads only these (and the key columns) from the warehouse: GX copies the frame it
+    validates for each expectation, so every unused column costs time on a large table.
+    """
+    columns: list[str] = []
+    for entry in entries:
+        kwargs = entry.get("kwargs", {})
+        named = [kwargs.get(key) for key in ("column", "column_A", "column_B")] + list(kwargs.get("column_list") or [])
+        columns += [c for c in named if isinstance(c, str)]
+    return list(dict.fromkeys(columns))
