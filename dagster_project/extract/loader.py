@@ -430,16 +430,17 @@ class SourceLoader:
             )
         else:
             self._stage_lines_with_bad_bytes(path)
-        # One pass: parse each line once (an invalid line casts to null) and pull every checked
-        # key out of the parsed document in a single multi-path extraction.
+        # One pass: check each line is JSON (an invalid line casts to null) and pull every checked
+        # key out in a single multi-path extraction. Each line is held once (as text): keeping the
+        # parsed document beside it doubled the bytes a large file moves through memory.
         keys = [f.name for f in source.fields] + [k for k in source.identity_keys if k not in {f.name for f in source.fields}]
         paths = ", ".join(_sql_string(f"$.{key}") for key in keys)
         self.conn.execute(
             f"""create temp table _json_lines as
-                select _line, line, doc, json_type(doc) as json_kind,
-                       case when json_type(doc) = 'OBJECT' then json_extract_string(doc, [{paths}]) end as fields
+                select _line, line, json_kind,
+                       case when json_kind = 'OBJECT' then json_extract_string(line, [{paths}]) end as fields
                 from (
-                    select _line, line, try_cast(line as json) as doc
+                    select _line, line, json_type(try_cast(line as json)) as json_kind
                     from (
                         -- a byte order mark may open the file; CRLF line ends are fine
                         select _line, rtrim(case when _line = 1 then ltrim(line, chr(65279)) else line end, chr(13)) as line
@@ -452,7 +453,7 @@ class SourceLoader:
         type_list = ", ".join(_sql_string(t) for t in source.event_types)
         identity = " or ".join(f"nullif(trim({get(k)}), '') is not null" for k in source.identity_keys)
         problems = [
-            "case when doc is null then {'field': null, 'reason': 'not valid JSON'} "
+            "case when json_kind is null then {'field': null, 'reason': 'not valid JSON'} "
             "when json_kind <> 'OBJECT' then {'field': null, 'reason': 'not a JSON object'} end",
             f"case when nullif(trim({get('type')}), '') not in ({type_list}) "
             f"then {{'field': 'type', 'reason': 'unknown event type: ' || {_quoted_value(get('type'))}}} end",
@@ -466,9 +467,11 @@ class SourceLoader:
         ]
         self.conn.execute(
             f"""create temp table _parsed as
-                select case when json_kind = 'OBJECT' then doc end as payload, _line,
-                       {_problems_list(problems)} as _problems, line as _record
-                from _json_lines"""
+                select _line, problems as _problems,
+                       -- the line goes on as the payload if it is accepted, as the record if not
+                       case when len(problems) = 0 then line end as payload,
+                       case when len(problems) > 0 then line end as _record
+                from (select _line, line, {_problems_list(problems)} as problems from _json_lines)"""
         )
 
     def _stage_lines_with_bad_bytes(self, path: Path) -> None:
