@@ -49,6 +49,7 @@ from benchmarks.stages import (  # noqa: E402
 )
 
 from dagster_project.generate.config import DEFAULT_DAYS  # noqa: E402
+from dagster_project.settings import DEFAULT_DUCKDB_MEMORY_LIMIT  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"
@@ -374,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         "aggregate": "median" if len(runs) > 1 else "single run",
         "machine": facts_machine,
         "settings": {
-            "duckdb_memory_limit": os.environ.get("CDP_DUCKDB_MEMORY_LIMIT", "8GB"),
+            "duckdb_memory_limit": os.environ.get("CDP_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
             "rss_sample_interval_seconds": args.sample_interval,
         },
         "data": {**asdict(data), "reused": reused, "data_dir": str(data_dir),

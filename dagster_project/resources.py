@@ -15,7 +15,7 @@ from dagster_project.assets.dbt_project import cdp_dbt_project
 from dagster_project.publishing.journal import RegistryJournal
 from dagster_project.publishing.layout import Layout
 from dagster_project.publishing.release import published_run_id
-from dagster_project.settings import Settings, exports_beside, registry_beside
+from dagster_project.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings, exports_beside, registry_beside
 
 
 class WarehouseResource(ConfigurableResource):
@@ -32,7 +32,7 @@ class WarehouseResource(ConfigurableResource):
     warehouse_path: str
     landing_dir: str
     identity_registry_path: str = ""
-    memory_limit: str = "8GB"
+    memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     exports_dir: str = ""
 
     @property

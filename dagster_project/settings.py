@@ -37,6 +37,12 @@ def exports_beside(warehouse_path: Path) -> Path:
     return warehouse_path.parent / "exports"
 
 
+#: DuckDB's memory limit for the extract and every dbt model (CDP_DUCKDB_MEMORY_LIMIT; also the
+#: fallback in dbt/profiles.yml). DuckDB spills to disk beyond it. 6 GB keeps the whole run (DuckDB
+#: plus the Dagster and dbt processes around it) under 8 GB at 1,000,000 people.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "6GB"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Run-time configuration of one deployment."""
@@ -55,7 +61,7 @@ class Settings:
             warehouse_path=warehouse_path,
             # Stable customer ids live in their own file, so a rebuilt warehouse keeps them.
             identity_registry_path=_path_from_env("CDP_IDENTITY_REGISTRY", registry_beside(warehouse_path)),
-            duckdb_memory_limit=os.environ.get("CDP_DUCKDB_MEMORY_LIMIT", "8GB"),
+            duckdb_memory_limit=os.environ.get("CDP_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
             exports_dir=_path_from_env("CDP_EXPORTS_DIR", exports_beside(warehouse_path)),
         )
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.contracts import ALL_SOURCES, CsvSource, JsonLinesSource
+from dagster_project.settings import DEFAULT_DUCKDB_MEMORY_LIMIT
 
 #: Columns every raw table carries besides the contract's own.
 LINEAGE_COLUMNS = {
@@ -67,7 +68,7 @@ def raw_table_ddl(source: CsvSource | JsonLinesSource) -> list[str]:
 
 
 @contextmanager
-def connect(path: Path, memory_limit: str = "8GB") -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: Path, memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse for writing, with the raw layer in place, and always close it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(path))
