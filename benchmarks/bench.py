@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ from benchmarks.stages import (  # noqa: E402
     stage_rows,
 )
 
-from dagster_project.generate.config import DEFAULT_DAYS  # noqa: E402
+from dagster_project.generate.config import DEFAULT_DAYS, DEFAULT_START_DATE  # noqa: E402
 from dagster_project.settings import DEFAULT_DUCKDB_MEMORY_LIMIT  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -140,6 +140,18 @@ class DataSet:
     malformed_rows: int
     generated_seconds: float
     generator_sha256: str = ""  # of dagster_project/generate/*.py: changed code means new data
+    start_date: str = DEFAULT_START_DATE.isoformat()
+
+
+def start_date_for(days: int, today: date | None = None) -> date:
+    """The generator's default start date, or 1 January of an earlier year when the data set (and
+    the day an incremental run adds) would reach past tomorrow: the extract rightly rejects
+    records timestamped in the future, which would turn part of a long data set into rejects."""
+    today = today or date.today()
+    start = DEFAULT_START_DATE
+    while start + timedelta(days=days + 1) > today:
+        start = date(start.year - 1, 1, 1)
+    return start
 
 
 def generator_fingerprint() -> str:
@@ -152,23 +164,25 @@ def generator_fingerprint() -> str:
 
 def ensure_data(data_dir: Path, people: int, seed: int, days: int) -> tuple[DataSet, bool]:
     """The data set in ``data_dir`` (generated unless its marker records the same people, seed,
-    days and generator source)."""
+    days, start date and generator source)."""
+    start = start_date_for(days)
     marker = data_dir / DATA_MARKER
     fingerprint = generator_fingerprint()
     if marker.is_file() and (data_dir / "landing").is_dir():
         recorded = json.loads(marker.read_text())
-        if (recorded.get("people"), recorded.get("seed"), recorded.get("days"), recorded.get("generator_sha256")) == (
-            people, seed, days, fingerprint
-        ):
+        if (
+            recorded.get("people"), recorded.get("seed"), recorded.get("days"), recorded.get("generator_sha256"),
+            recorded.get("start_date", DEFAULT_START_DATE.isoformat()),
+        ) == (people, seed, days, fingerprint, start.isoformat()):
             return DataSet(**recorded), True
     from dagster_project.generate import generate
 
     marker.unlink(missing_ok=True)  # written only once generation has finished
-    print(f"Generating {people:,} people (seed {seed}, {days} days) into {data_dir} ...", flush=True)
-    summary = generate(people, seed, data_dir, days=days)
+    print(f"Generating {people:,} people (seed {seed}, {days} days from {start}) into {data_dir} ...", flush=True)
+    summary = generate(people, seed, data_dir, start_date=start, days=days)
     data = DataSet(people, seed, days, summary.crm.rows, summary.web.rows, summary.pos.rows,
                    summary.crm.malformed + summary.web.malformed + summary.pos.malformed, round(summary.seconds, 1),
-                   fingerprint)
+                   fingerprint, start.isoformat())
     marker.write_text(json.dumps(asdict(data), indent=2) + "\n")
     return data, False
 
@@ -241,7 +255,7 @@ def next_day_landing(data_dir: Path, data: DataSet) -> Path:
     shutil.copytree(data_dir / "landing", target / "landing", copy_function=os.link)
     shutil.copy2(data_dir / "ground_truth.csv", target / "ground_truth.csv")
     print(f"Generating day {data.days + 1} into {target} ...", flush=True)
-    append(data.people, data.seed, target, days=1)
+    append(data.people, data.seed, target, days=1, start_date=date.fromisoformat(data.start_date))
     marker.write_text(json.dumps(asdict(data), indent=2) + "\n")
     return target / "landing"
 
@@ -343,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
 
     facts_machine = machine()
     facts_data = {
-        "people": data.people, "seed": data.seed, "days": data.days,
+        "people": data.people, "seed": data.seed, "days": data.days, "from": data.start_date,
         "CRM rows": data.crm_rows, "web events": data.web_events, "POS transactions": data.pos_transactions,
         "malformed rows": data.malformed_rows,
     }

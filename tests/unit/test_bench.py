@@ -199,3 +199,15 @@ def test_table_formatting():
                                            "rows_per_second": 1000.0}
     assert document["stages"][OVERHEAD]["rows"] is None
     assert list(document["stages"]) == [*STAGES, TOTAL]
+
+
+def test_long_data_sets_start_early_enough_to_stay_in_the_past() -> None:
+    from datetime import date, timedelta
+
+    from benchmarks.bench import start_date_for
+
+    today = date(2026, 11, 25)
+    assert start_date_for(30, today) == date(2026, 1, 1)
+    start = start_date_for(365, today)
+    assert start == date(2025, 1, 1)
+    assert start + timedelta(days=366) <= today  # the data set and the day an incremental run adds
