@@ -153,10 +153,11 @@ def _evaluate(args: argparse.Namespace, workdir: Workdir, run: Run) -> tuple[int
     kept, total = counts
     _section(f"Over identifiable records only ({kept:,} of {total:,} truth records)")
     print(
-        "  Records with identity evidence in the data: CRM contacts; till sales with a loyalty card,\n"
-        "  e-mail, phone, or name and postal code; web events on a device that shows a user id,\n"
-        "  e-mail or phone. Cash sales with nothing on them and devices that never logged in cannot\n"
-        "  be linked by any resolver; they stay in the figures above.\n"
+        "  Records with identity evidence in the data: CRM contacts; till sales with a name and postal\n"
+        "  code, or a loyalty card, e-mail or phone that another record also carries; web events with a\n"
+        "  user id, or on a device that shows one or such an e-mail or phone. Cash sales with nothing on\n"
+        "  them, devices that never logged in and identifiers no other record holds cannot be linked by\n"
+        "  any resolver; they stay in the figures above.\n"
     )
     print(f"  precision  {identifiable.precision:.4f}\n  recall     {identifiable.recall:.4f}\n  F1         {identifiable.f1:.4f}")
     return 0, Reports(report, identifiable, kept, total)

@@ -90,29 +90,54 @@ def attach_resolved(conn: duckdb.DuckDBPyConnection, warehouse: Path) -> int:
 
 
 #: Records that carry identity evidence in the data itself, whatever the resolver makes of it:
-#: every CRM contact; a till sale with a loyalty card, an e-mail, a phone, or a full name and
-#: postal code; a web event with a user id, e-mail or phone, or on a device (anonymousId) that
-#: shows one of those at some point. A cash sale with nothing on it, or the events of a device
-#: that never logged in, cannot be linked to anyone by any resolver: they are scored in the
-#: all-records figures and left out of these.
+#: every CRM contact; a till sale with a full name and postal code, or a loyalty card, e-mail or
+#: phone that some other record also carries; a web event with a user id, with an e-mail or phone
+#: some other record also carries, or on a device (anonymousId) that shows one of those at some
+#: point. A cash sale with nothing on it, the events of a device that never logged in, or a sale
+#: whose only identifier is a phone or e-mail no other record holds cannot be linked to anyone
+#: by any resolver: they are scored in the all-records figures and left out of these.
+#:
+#: Values are compared as the evaluator reads them, not as the resolver does (a resolver that
+#: fails to read a phone must not shrink its own test): e-mails trimmed and lower-cased, phones
+#: by their last 8 digits, whatever their format.
 _IDENTIFIABLE_SQL = """
 create or replace temp table identifiable as
-with events as (select * from wh.intermediate.int_web__events_deduplicated),
+with crm as (select * from wh.intermediate.int_crm__contacts_latest),
+pos as (select * from wh.intermediate.int_pos__transactions_deduplicated),
+events as (select * from wh.intermediate.int_web__events_deduplicated),
+values_seen as (
+    select 'crm' as source, contact_id as record_key, 'email' as kind, lower(trim(email)) as value from crm
+    union all select 'crm', contact_id, 'phone', right(regexp_replace(phone_raw, '[^0-9]', '', 'g'), 8) from crm
+    union all select 'crm', contact_id, 'loyalty_id', loyalty_id from crm
+    union all select 'pos', transaction_id, 'email', lower(trim(email)) from pos
+    union all select 'pos', transaction_id, 'phone', right(regexp_replace(phone_raw, '[^0-9]', '', 'g'), 8) from pos
+    union all select 'pos', transaction_id, 'loyalty_id', loyalty_id from pos
+    union all select 'web', message_id, 'email', lower(trim(email)) from events
+    union all select 'web', message_id, 'phone', right(regexp_replace(phone_raw, '[^0-9]', '', 'g'), 8) from events
+),
+-- a value on one record only links that record to nothing
+evidence as (
+    select distinct source, record_key from values_seen
+    where nullif(value, '') is not null
+    qualify count(*) over (partition by kind, value) > 1
+),
 identified_devices as (
-    select anonymous_id from events
-    where anonymous_id is not null
-    group by anonymous_id
-    having count(distinct user_id) <= 1
-       and count(coalesce(user_id, email, phone_raw)) > 0
+    select events.anonymous_id from events
+    left join evidence on evidence.source = 'web' and evidence.record_key = events.message_id
+    where events.anonymous_id is not null
+    group by events.anonymous_id
+    having count(distinct events.user_id) <= 1
+       and count(coalesce(events.user_id, evidence.record_key)) > 0
 )
-select 'crm' as source, contact_id as record_key from wh.intermediate.int_crm__contacts_latest
+select 'crm' as source, contact_id as record_key from crm
 union all
-select 'pos', transaction_id from wh.intermediate.int_pos__transactions_deduplicated
-where loyalty_id is not null or email is not null or phone_raw is not null
-   or (first_name is not null and last_name is not null and postal_code is not null)
+select 'pos', transaction_id from pos
+where (first_name is not null and last_name is not null and postal_code is not null)
+   or transaction_id in (select record_key from evidence where source = 'pos')
 union all
 select 'web', message_id from events
-where user_id is not null or email is not null or phone_raw is not null
+where user_id is not null
+   or message_id in (select record_key from evidence where source = 'web')
    or anonymous_id in (select anonymous_id from identified_devices)
 """
 

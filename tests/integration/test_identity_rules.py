@@ -41,6 +41,9 @@ CONTACTS = [
     # a phone in two national formats: one link
     {"contact_id": "P1", "first_name": "Pia", "last_name": "Moss", "email": "", "phone": "07700 900 461"},
     {"contact_id": "P2", "first_name": "Pia", "last_name": "Moss", "email": "", "phone": "+44 7700 900461"},
+    # a US number, read with the contact's country
+    {"contact_id": "U1", "first_name": "Uma", "last_name": "Rowe", "email": "", "phone": "(415) 555-0123",
+     "country": "US"},
 ]
 
 EVENTS = [
@@ -59,6 +62,8 @@ SALES = [
     {"transaction_id": "S2"},
     # a phone at the till, in national format: the store country reads it, linking it to Pia
     {"transaction_id": "S3", "phone": "07700 900461"},
+    # the same US number at a US till, written with the "00" prefix Europeans dial (not the US 011)
+    {"transaction_id": "S4", "phone": "001 415 555 0123", "store_id": "S021", "currency": "USD", "country": "US"},
 ]
 
 
@@ -165,6 +170,8 @@ def test_phone_formats_normalise_to_one_link(resolved) -> None:
     conn, _ = resolved
     assert _same(conn, ("crm", "P1"), ("crm", "P2"))
     assert _same(conn, ("crm", "P1"), ("pos", "S3"))
+    assert _same(conn, ("crm", "U1"), ("pos", "S4"))
+    assert conn.execute("select phone from staging.stg_pos__transactions where transaction_id = 'S4'").fetchone()[0] == "+14155550123"
 
 
 def test_anonymous_records_are_their_own_unknown_profiles(resolved) -> None:

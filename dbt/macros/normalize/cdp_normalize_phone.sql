@@ -7,7 +7,9 @@
     Rules, in order, on the number with "(0)" removed and every non-digit dropped:
       1. written with a leading "+"            -> "+" || digits
       2. starts with the international prefix  -> "+" || digits after it
-         (the country's, e.g. 011 for US; "00" when the country is unknown)
+         (the country's, e.g. 011 for US, or "00": the ITU prefix most of the world
+         dials, so "001 415 555 0123" is how a European writes a US number; no
+         national number starts with "00", so the reading is never ambiguous)
       3. no country known                      -> null (cannot read a national number)
       4. national: drop the trunk prefix (0 in GB/DE/FR, 1 in US) if present; if the
          rest has a valid national length      -> "+" || calling_code || rest
@@ -41,6 +43,8 @@
                 then {{ dbt.concat(["'+'", digits]) }}
             when substr({{ digits }}, 1, length({{ intl }})) = {{ intl }}
                 then {{ dbt.concat(["'+'", "substr(" ~ digits ~ ", length(" ~ intl ~ ") + 1)"]) }}
+            when substr({{ digits }}, 1, 2) = '00'
+                then {{ dbt.concat(["'+'", "substr(" ~ digits ~ ", 3)"]) }}
             when {{ calling_code }} is null then null
             when length({{ national }}) between {{ min_national_length }} and {{ max_national_length }}
                 then {{ dbt.concat(["'+'", calling_code, national]) }}
