@@ -18,17 +18,18 @@
 
 {#- True when the pattern matches anywhere in expr (anchor with ^...$ for a full match);
     null when expr is null. -#}
-{#- pattern is a regular expression literal, or with literal=false a SQL expression (a column) -#}
-{% macro cdp_regexp_matches(expr, pattern, literal=true) -%}
-    {{ return(adapter.dispatch('cdp_regexp_matches', 'cdp')(expr, pattern, literal)) }}
+{#- pattern is a plain string (a regular expression literal): a pattern taken from a column
+    would be compiled again for every row. -#}
+{% macro cdp_regexp_matches(expr, pattern) -%}
+    {{ return(adapter.dispatch('cdp_regexp_matches', 'cdp')(expr, pattern)) }}
 {%- endmacro %}
 
-{% macro duckdb__cdp_regexp_matches(expr, pattern, literal=true) -%}
-    regexp_matches({{ expr }}, {{ cdp_sql_string(pattern) if literal else pattern }})
+{% macro duckdb__cdp_regexp_matches(expr, pattern) -%}
+    regexp_matches({{ expr }}, {{ cdp_sql_string(pattern) }})
 {%- endmacro %}
 
-{% macro spark__cdp_regexp_matches(expr, pattern, literal=true) -%}
-    ({{ expr }} rlike {{ cdp_sql_string(pattern) if literal else pattern }})
+{% macro spark__cdp_regexp_matches(expr, pattern) -%}
+    ({{ expr }} rlike {{ cdp_sql_string(pattern) }})
 {%- endmacro %}
 
 

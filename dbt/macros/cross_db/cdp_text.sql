@@ -64,20 +64,39 @@
     end
 {%- endmacro %}
 
-{#- The value of `value` on the row where `ordering` is smallest (an aggregate). `ordering` may be
-    a list of expressions, compared in turn: give enough of them to break every tie, or which row
-    wins a tie depends on the order rows are read in (and differs between an incremental and a
-    full build). -#}
-{% macro cdp_arg_min(value, ordering) -%}
-    {{ return(adapter.dispatch('cdp_arg_min', 'cdp')(value, ordering)) }}
+{#- The value of `value` on the row where `ordering` is smallest (an aggregate), among the rows
+    where the SQL condition `where` holds (all rows when none). `ordering` may be a list of
+    expressions, compared in turn: give enough of them to break every tie, or which row wins a tie
+    depends on the order rows are read in (and differs between an incremental and a full build).
+    An aggregate, not a row_number() window: no sort of the whole input. -#}
+{% macro cdp_arg_min(value, ordering, where=none) -%}
+    {{ return(adapter.dispatch('cdp_arg_min', 'cdp')(value, ordering, where)) }}
 {%- endmacro %}
 
-{% macro duckdb__cdp_arg_min(value, ordering) -%}
-    arg_min({{ value }}, {{ cdp_ordering_tuple(ordering, 'row') }})
+{% macro duckdb__cdp_arg_min(value, ordering, where=none) -%}
+    arg_min({{ value }}, {{ cdp_ordering_tuple(ordering, 'row') }}){{ cdp_aggregate_filter(where) }}
 {%- endmacro %}
 
-{% macro spark__cdp_arg_min(value, ordering) -%}
-    min_by({{ value }}, {{ cdp_ordering_tuple(ordering, 'struct') }})
+{% macro spark__cdp_arg_min(value, ordering, where=none) -%}
+    min_by({{ value }}, {{ cdp_ordering_tuple(ordering, 'struct') }}){{ cdp_aggregate_filter(where) }}
+{%- endmacro %}
+
+{#- As cdp_arg_min, on the row where `ordering` is largest. -#}
+{% macro cdp_arg_max(value, ordering, where=none) -%}
+    {{ return(adapter.dispatch('cdp_arg_max', 'cdp')(value, ordering, where)) }}
+{%- endmacro %}
+
+{% macro duckdb__cdp_arg_max(value, ordering, where=none) -%}
+    arg_max({{ value }}, {{ cdp_ordering_tuple(ordering, 'row') }}){{ cdp_aggregate_filter(where) }}
+{%- endmacro %}
+
+{% macro spark__cdp_arg_max(value, ordering, where=none) -%}
+    max_by({{ value }}, {{ cdp_ordering_tuple(ordering, 'struct') }}){{ cdp_aggregate_filter(where) }}
+{%- endmacro %}
+
+{#- ` filter (where <condition>)` for an aggregate (DuckDB and Spark 3 both read it), or nothing. -#}
+{% macro cdp_aggregate_filter(where) -%}
+    {%- if where %} filter (where {{ where }}){% endif -%}
 {%- endmacro %}
 
 {#- One expression, or a list of them as a tuple built with `constructor` (compared element by element). -#}
