@@ -21,6 +21,14 @@
 -- and two known streets must agree. A record that matches two records with different birth dates
 -- is ambiguous and links to neither, so it cannot glue two people together. Thresholds are dbt vars
 -- (identity_fuzzy_*), documented in docs/identity_resolution.md.
+--
+-- Records that agree on every attribute the rules read (names, birth date, postal code, street,
+-- e-mail: a signature) are compared once, through the signature's first record: a regular
+-- shopper's hundred named till sales would otherwise be a hundred squared pairs. Two matching
+-- signatures link each member of one to the first record of the other, and the members of a
+-- signature whose rule holds between identical records (a known birth date, a specific postal
+-- code) link to its first record: the same components as every pair, in a number of rows that
+-- grows with the records, not with their square.
 
 {%- set name_threshold = var('identity_fuzzy_name_threshold') %}
 {%- set strict_name_threshold = var('identity_fuzzy_strict_name_threshold') %}
@@ -84,6 +92,33 @@ people as (
 
 ),
 
+-- every candidate with its signature's first record (the representative)
+members as (
+
+    select
+        people.*,
+        first_value(people.source) over signature as rep_source,
+        first_value(people.record_key) over signature as rep_record_key,
+        count(*) over (partition by people.first_name_normalized, people.last_name_normalized, people.birth_date,
+                                    people.postal_code_normalized, people.street, people.email) as signature_records
+
+    from people
+    window signature as (
+        partition by people.first_name_normalized, people.last_name_normalized, people.birth_date,
+                     people.postal_code_normalized, people.street, people.email
+        order by people.source, people.record_key
+        rows between unbounded preceding and unbounded following
+    )
+
+),
+
+representatives as (
+
+    select * from members
+    where source = rep_source and record_key = rep_record_key
+
+),
+
 postal_code_density as (
 
     select postal_code_normalized, count(distinct last_name_normalized) as surnames
@@ -112,7 +147,7 @@ blocked as (
             'left(people.last_name_normalized, 3)', 'left(people.first_name_normalized, 1)'
         ]) }} as block_email_domain
 
-    from people
+    from representatives as people
     left join postal_code_density
         on postal_code_density.postal_code_normalized = people.postal_code_normalized
 
@@ -175,16 +210,44 @@ ruled as (
 
 matched as (
 
-    select * from ruled where rule is not null
+    select
+        source_a, record_key_a, source_b, record_key_b, rule, first_name_similarity, last_name_similarity,
+        same_birth_date, same_postal_code, email_edits, birth_date_a, birth_date_b
+    from ruled
+    where rule is not null
 
 ),
 
--- each matched record seen from both sides, with the birth date of the record it matched
+-- a signature of several records whose rule holds between identical records: its members match
+self_matched as (
+
+    select
+        source as source_a, record_key as record_key_a, source as source_b, record_key as record_key_b,
+        case
+            when birth_date is not null then 'name_birth_date'
+            when postal_code_normalized is not null and is_specific_postal_code then 'name_postal_code'
+        end as rule,
+        1.0 as first_name_similarity,
+        1.0 as last_name_similarity,
+        case when birth_date is not null then true end as same_birth_date,
+        case when postal_code_normalized is not null and is_specific_postal_code then true end as same_postal_code,
+        case when email is not null then 0 end as email_edits,
+        birth_date as birth_date_a,
+        birth_date as birth_date_b
+    from blocked
+    where signature_records > 1
+        and (birth_date is not null or (postal_code_normalized is not null and is_specific_postal_code))
+
+),
+
+-- each matched signature seen from both sides, with the birth date of the signature it matched
 partners as (
 
     select source_a as source, record_key_a as record_key, birth_date_b as partner_birth_date from matched
     union all
     select source_b, record_key_b, birth_date_a from matched
+    union all
+    select source_a, record_key_a, birth_date_b from self_matched
 
 ),
 
@@ -197,13 +260,50 @@ ambiguous as (
 
 ),
 
-final as (
+kept as (
 
-    select
-        source_a,
-        record_key_a,
-        source_b,
-        record_key_b,
+    select all_matched.*
+    from (select * from matched union all select * from self_matched) as all_matched
+    left join ambiguous as ambiguous_a
+        on ambiguous_a.source = all_matched.source_a and ambiguous_a.record_key = all_matched.record_key_a
+    left join ambiguous as ambiguous_b
+        on ambiguous_b.source = all_matched.source_b and ambiguous_b.record_key = all_matched.record_key_b
+    where ambiguous_a.record_key is null and ambiguous_b.record_key is null
+
+),
+
+-- from signatures back to records: every member of one side to the other side's representative
+record_pairs as (
+
+    select members.source, members.record_key, members.observed_at,
+           other.source as other_source, other.record_key as other_record_key, other.observed_at as other_observed_at,
+           kept.*
+    from kept
+    inner join members
+        on members.rep_source = kept.source_a and members.rep_record_key = kept.record_key_a
+    inner join representatives as other
+        on other.source = kept.source_b and other.record_key = kept.record_key_b
+
+    union all
+
+    select members.source, members.record_key, members.observed_at,
+           other.source, other.record_key, other.observed_at,
+           kept.*
+    from kept
+    inner join members
+        on members.rep_source = kept.source_b and members.rep_record_key = kept.record_key_b
+    inner join representatives as other
+        on other.source = kept.source_a and other.record_key = kept.record_key_a
+
+),
+
+oriented as (
+
+    select distinct
+        case when record_is_first then source else other_source end as source_a,
+        case when record_is_first then record_key else other_record_key end as record_key_a,
+        case when record_is_first then other_source else source end as source_b,
+        case when record_is_first then other_record_key else record_key end as record_key_b,
         rule,
         round((first_name_similarity + last_name_similarity) / 2, 4) as score,
         first_name_similarity,
@@ -211,14 +311,22 @@ final as (
         same_birth_date,
         same_postal_code,
         email_edits,
-        matched_at
+        greatest(observed_at, other_observed_at) as matched_at
 
-    from matched
-    left join ambiguous as ambiguous_a
-        on ambiguous_a.source = matched.source_a and ambiguous_a.record_key = matched.record_key_a
-    left join ambiguous as ambiguous_b
-        on ambiguous_b.source = matched.source_b and ambiguous_b.record_key = matched.record_key_b
-    where ambiguous_a.record_key is null and ambiguous_b.record_key is null
+    from (
+        select
+            *,
+            source < other_source or (source = other_source and record_key < other_record_key) as record_is_first
+        from record_pairs
+        -- a representative paired with itself (self matches) is no pair
+        where not (source = other_source and record_key = other_record_key)
+    ) as pairs
+
+),
+
+final as (
+
+    select * from oriented
 
 )
 
