@@ -105,15 +105,15 @@ create or replace temp table identifiable as
 with crm as (select * from wh.intermediate.int_crm__contacts_latest),
 pos as (select * from wh.intermediate.int_pos__transactions_deduplicated),
 events as (select * from wh.intermediate.int_web__events_deduplicated),
+record_values as (
+    select 'crm' as source, contact_id as record_key, email, phone_raw, loyalty_id from crm
+    union all select 'pos', transaction_id, email, phone_raw, loyalty_id from pos
+    union all select 'web', message_id, email, phone_raw, null from events
+),
 values_seen as (
-    select 'crm' as source, contact_id as record_key, 'email' as kind, lower(trim(email)) as value from crm
-    union all select 'crm', contact_id, 'phone', right(regexp_replace(phone_raw, '[^0-9]', '', 'g'), 8) from crm
-    union all select 'crm', contact_id, 'loyalty_id', loyalty_id from crm
-    union all select 'pos', transaction_id, 'email', lower(trim(email)) from pos
-    union all select 'pos', transaction_id, 'phone', right(regexp_replace(phone_raw, '[^0-9]', '', 'g'), 8) from pos
-    union all select 'pos', transaction_id, 'loyalty_id', loyalty_id from pos
-    union all select 'web', message_id, 'email', lower(trim(email)) from events
-    union all select 'web', message_id, 'phone', right(regexp_replace(phone_raw, '[^0-9]', '', 'g'), 8) from events
+    select source, record_key, 'email' as kind, lower(trim(email)) as value from record_values
+    union all select source, record_key, 'phone', right(regexp_replace(phone_raw, '[^0-9]', '', 'g'), 8) from record_values
+    union all select source, record_key, 'loyalty_id', loyalty_id from record_values
 ),
 -- a value on one record only links that record to nothing
 evidence as (

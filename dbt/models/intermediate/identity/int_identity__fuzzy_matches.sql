@@ -99,8 +99,7 @@ members as (
         people.*,
         first_value(people.source) over signature as rep_source,
         first_value(people.record_key) over signature as rep_record_key,
-        count(*) over (partition by people.first_name_normalized, people.last_name_normalized, people.birth_date,
-                                    people.postal_code_normalized, people.street, people.email) as signature_records
+        count(*) over signature as signature_records
 
     from people
     window signature as (
@@ -272,32 +271,35 @@ kept as (
 
 ),
 
+-- each kept match from both of its signatures' side
+match_sides as (
+
+    {%- set evidence = 'rule, first_name_similarity, last_name_similarity, same_birth_date, same_postal_code, email_edits' %}
+    select source_a as side_source, record_key_a as side_record_key,
+           source_b as other_source, record_key_b as other_record_key, {{ evidence }}
+    from kept
+    union all
+    select source_b, record_key_b, source_a, record_key_a, {{ evidence }}
+    from kept
+
+),
+
 -- from signatures back to records: every member of one side to the other side's representative
 record_pairs as (
 
     select members.source, members.record_key, members.observed_at,
            other.source as other_source, other.record_key as other_record_key, other.observed_at as other_observed_at,
-           kept.*
-    from kept
+           match_sides.rule, match_sides.first_name_similarity, match_sides.last_name_similarity,
+           match_sides.same_birth_date, match_sides.same_postal_code, match_sides.email_edits
+    from match_sides
     inner join members
-        on members.rep_source = kept.source_a and members.rep_record_key = kept.record_key_a
+        on members.rep_source = match_sides.side_source and members.rep_record_key = match_sides.side_record_key
     inner join representatives as other
-        on other.source = kept.source_b and other.record_key = kept.record_key_b
-
-    union all
-
-    select members.source, members.record_key, members.observed_at,
-           other.source, other.record_key, other.observed_at,
-           kept.*
-    from kept
-    inner join members
-        on members.rep_source = kept.source_b and members.rep_record_key = kept.record_key_b
-    inner join representatives as other
-        on other.source = kept.source_a and other.record_key = kept.record_key_a
+        on other.source = match_sides.other_source and other.record_key = match_sides.other_record_key
 
 ),
 
-oriented as (
+final as (
 
     select distinct
         case when record_is_first then source else other_source end as source_a,
@@ -321,12 +323,6 @@ oriented as (
         -- a representative paired with itself (self matches) is no pair
         where not (source = other_source and record_key = other_record_key)
     ) as pairs
-
-),
-
-final as (
-
-    select * from oriented
 
 )
 
