@@ -37,8 +37,7 @@ record_identifiers as (
 
 record_anchors as (
 
-    select * from {{ ref('int_identity__record_nodes') }}
-    where is_anchor
+    select * from {{ ref('int_identity__record_anchors') }}
 
 ),
 
@@ -109,8 +108,8 @@ left_with_vanished as (
     inner join record_identifiers on record_identifiers.node_key = vanished.node_key
     inner join record_anchors
         on record_anchors.source = record_identifiers.source
-        and record_anchors.record_key = record_identifiers.record_key
-    inner join assignment on assignment.node_key = record_anchors.node_key
+        and record_anchors.group_record_key = record_identifiers.record_key
+    inner join assignment on assignment.node_key = record_anchors.anchor_node_key
     where assignment.customer_id <> vanished.customer_id
     group by vanished.customer_id, assignment.customer_id
 

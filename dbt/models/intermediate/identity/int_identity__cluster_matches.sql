@@ -38,6 +38,14 @@ anchors as (
 
 ),
 
+-- every source record's anchor (a web event's is its group's), for records named one by one
+record_anchors as (
+
+    select source, record_key, anchor_node_key as node_key
+    from {{ ref('int_identity__record_anchors') }}
+
+),
+
 nodes as (
 
     select node_key, row_number() over (order by node_key) as node_id
@@ -61,9 +69,9 @@ provisional_edges as (
 
     select node_a.node_id, node_b.node_id
     from fuzzy_matches
-    inner join anchors as anchor_a
+    inner join record_anchors as anchor_a
         on anchor_a.source = fuzzy_matches.source_a and anchor_a.record_key = fuzzy_matches.record_key_a
-    inner join anchors as anchor_b
+    inner join record_anchors as anchor_b
         on anchor_b.source = fuzzy_matches.source_b and anchor_b.record_key = fuzzy_matches.record_key_b
     inner join nodes as node_a on node_a.node_key = anchor_a.node_key
     inner join nodes as node_b on node_b.node_key = anchor_b.node_key
@@ -135,9 +143,9 @@ keyed_records as (
         component_anchoring.is_anchored
 
     from named_records
-    inner join anchors
-        on anchors.source = named_records.source and anchors.record_key = named_records.record_key
-    inner join provisional_components on provisional_components.node_key = anchors.node_key
+    inner join record_anchors
+        on record_anchors.source = named_records.source and record_anchors.record_key = named_records.record_key
+    inner join provisional_components on provisional_components.node_key = record_anchors.node_key
     inner join component_anchoring on component_anchoring.component_id = provisional_components.component_id
     left join postal_code_density
         on postal_code_density.postal_code_normalized = named_records.postal_code_normalized

@@ -43,7 +43,7 @@ malformed as (
             when 'phone' then 'cannot be read as an E.164 phone number'
             else 'unreadable value'
         end as reason,
-        count(*) as records
+        cast(sum(records) as {{ dbt.type_bigint() }}) as records
 
     from identifiers
     where is_malformed
@@ -53,7 +53,7 @@ malformed as (
 
 values_in_use as (
 
-    select identifier_type, identifier_value, node_key, count(*) as records
+    select identifier_type, identifier_value, node_key, cast(sum(records) as {{ dbt.type_bigint() }}) as records
     from identifiers
     where not is_malformed
     group by 1, 2, 3
@@ -124,7 +124,7 @@ seen_with as (
 -- first name, so a typo on one record does not make a person's own phone look shared.
 first_names as (
 
-    select identifier_type, identifier_value, node_key, first_name_normalized, count(*) as records
+    select identifier_type, identifier_value, node_key, first_name_normalized, cast(sum(records) as {{ dbt.type_bigint() }}) as records
     from limited
     where first_name_normalized is not null
     group by 1, 2, 3, 4

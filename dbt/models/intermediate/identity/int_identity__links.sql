@@ -26,6 +26,14 @@ fuzzy_matches as (
 
 ),
 
+-- every source record's anchor, for the records fuzzy matching names (a web event, not its group)
+record_anchors as (
+
+    select source, record_key, anchor_node_key as node_key
+    from {{ ref('int_identity__record_anchors') }}
+
+),
+
 anchors as (
 
     select source, record_key, node_key
@@ -34,10 +42,11 @@ anchors as (
 
 ),
 
+-- a web event group stands for all its events: records counts them
 co_occurrences as (
 
     select anchors.node_key as node_a, record_nodes.node_key as node_b,
-           record_nodes.source, record_nodes.record_key, record_nodes.observed_at
+           record_nodes.source, record_nodes.record_key, record_nodes.observed_at, record_nodes.records
     from record_nodes
     inner join anchors
         on anchors.source = record_nodes.source
@@ -58,7 +67,7 @@ same_record as (
         {{ cdp_arg_min('record_key', earliest_record) }} as evidence_record_key,
         cast(null as {{ dbt.type_string() }}) as evidence_other_record_key,
         min(observed_at) as first_seen_at,
-        count(*) as supporting_records
+        cast(sum(records) as {{ dbt.type_bigint() }}) as supporting_records
 
     from co_occurrences
     group by node_a, node_b
@@ -78,9 +87,9 @@ fuzzy_anchored as (
         fuzzy_matches.matched_at as first_seen_at
 
     from fuzzy_matches
-    inner join anchors as anchor_a
+    inner join record_anchors as anchor_a
         on anchor_a.source = fuzzy_matches.source_a and anchor_a.record_key = fuzzy_matches.record_key_a
-    inner join anchors as anchor_b
+    inner join record_anchors as anchor_b
         on anchor_b.source = fuzzy_matches.source_b and anchor_b.record_key = fuzzy_matches.record_key_b
     where anchor_a.node_key <> anchor_b.node_key
 

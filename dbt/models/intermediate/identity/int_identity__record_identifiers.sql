@@ -1,6 +1,10 @@
 -- Every identifier every deduplicated source record carries: one row per (record, identifier).
 -- Malformed values (an e-mail without "@", a phone that cannot be read as E.164) are kept and
 -- flagged, so they are counted and never used for linking, and no record is dropped.
+-- Web events are taken by group (int_identity__web_event_groups): one row per group and
+-- identifier, keyed by the group's earliest event, with records = the events in the group and
+-- observed_at / last_observed_at their first and last event time. A CRM contact or a till sale
+-- is a group of one.
 
 with
 
@@ -16,62 +20,70 @@ transactions as (
 
 ),
 
+-- one event per group (its earliest), with the group's size and time span
 events as (
 
-    select * from {{ ref('int_web__events_deduplicated') }}
+    select events.*, event_groups.group_events, event_groups.group_last_event_at
+    from {{ ref('int_web__events_deduplicated') }} as events
+    inner join {{ ref('int_identity__web_event_groups') }} as event_groups
+        on event_groups.message_id = events.message_id
+    where event_groups.group_key = events.message_id
 
 ),
 
 crm_identifiers as (
 
-    select 'crm' as source, contact_id as record_key, updated_at as observed_at, first_name_normalized,
+    select 'crm' as source, contact_id as record_key, updated_at as observed_at,
+           updated_at as last_observed_at, 1 as records, first_name_normalized,
            'crm_contact_id' as identifier_type, contact_id as identifier_value, contact_id as raw_value
     from contacts
     union all
-    select 'crm', contact_id, updated_at, first_name_normalized,
+    select 'crm', contact_id, updated_at, updated_at, 1, first_name_normalized,
            'email', case when is_valid_email then email end, email
     from contacts where email is not null
     union all
-    select 'crm', contact_id, updated_at, first_name_normalized, 'phone', phone, phone_raw
+    select 'crm', contact_id, updated_at, updated_at, 1, first_name_normalized, 'phone', phone, phone_raw
     from contacts where phone_raw is not null
     union all
-    select 'crm', contact_id, updated_at, first_name_normalized, 'loyalty_id', loyalty_id, loyalty_id
+    select 'crm', contact_id, updated_at, updated_at, 1, first_name_normalized, 'loyalty_id', loyalty_id, loyalty_id
     from contacts where loyalty_id is not null
 
 ),
 
 pos_identifiers as (
 
-    select 'pos' as source, transaction_id as record_key, transaction_at as observed_at, first_name_normalized,
+    select 'pos' as source, transaction_id as record_key, transaction_at as observed_at,
+           transaction_at as last_observed_at, 1 as records, first_name_normalized,
            'email' as identifier_type, case when is_valid_email then email end as identifier_value, email as raw_value
     from transactions where email is not null
     union all
-    select 'pos', transaction_id, transaction_at, first_name_normalized, 'phone', phone, phone_raw
+    select 'pos', transaction_id, transaction_at, transaction_at, 1, first_name_normalized, 'phone', phone, phone_raw
     from transactions where phone_raw is not null
     union all
-    select 'pos', transaction_id, transaction_at, first_name_normalized, 'loyalty_id', loyalty_id, loyalty_id
+    select 'pos', transaction_id, transaction_at, transaction_at, 1, first_name_normalized, 'loyalty_id', loyalty_id, loyalty_id
     from transactions where loyalty_id is not null
 
 ),
 
 web_identifiers as (
 
-    select 'web' as source, message_id as record_key, event_at as observed_at, first_name_normalized,
+    select 'web' as source, message_id as record_key, event_at as observed_at,
+           group_last_event_at as last_observed_at, group_events as records, first_name_normalized,
            'anonymous_id' as identifier_type, anonymous_id as identifier_value, anonymous_id as raw_value
     from events where anonymous_id is not null
     union all
-    select 'web', message_id, event_at, first_name_normalized, 'user_id', user_id, user_id
+    select 'web', message_id, event_at, group_last_event_at, group_events, first_name_normalized, 'user_id', user_id, user_id
     from events where user_id is not null
     -- alias: previousId is the id the user was known by before (in practice the anonymousId)
     union all
-    select 'web', message_id, event_at, first_name_normalized, 'anonymous_id', previous_id, previous_id
+    select 'web', message_id, event_at, group_last_event_at, group_events, first_name_normalized, 'anonymous_id', previous_id, previous_id
     from events where previous_id is not null and event_type = 'alias'
     union all
-    select 'web', message_id, event_at, first_name_normalized,
+    select 'web', message_id, event_at, group_last_event_at, group_events, first_name_normalized,
            'email', case when is_valid_email then email end, email
     from events where email is not null
     union all
-    select 'web', message_id, event_at, first_name_normalized, 'phone', phone, phone_raw
+    select 'web', message_id, event_at, group_last_event_at, group_events, first_name_normalized, 'phone', phone, phone_raw
     from events where phone_raw is not null
 
 ),
@@ -92,6 +104,8 @@ final as (
         source,
         record_key,
         observed_at,
+        last_observed_at,
+        records,
         first_name_normalized,
         identifier_type,
         identifier_value,

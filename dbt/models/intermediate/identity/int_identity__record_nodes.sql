@@ -1,8 +1,11 @@
--- The graph nodes each deduplicated source record touches. A node is a usable identifier
--- ("email:ann@example.com"): well-formed, not blocklisted, not shared. A record's anchor is its
--- smallest node; a record with no usable identifier (a cash sale, an event on a shared computer)
--- gets a node of its own ("record:pos:<id>"), so it becomes its own profile instead of being
--- glued to others through a junk value.
+-- The graph nodes each record touches. A node is a usable identifier ("email:ann@example.com"):
+-- well-formed, not blocklisted, not shared. A record's anchor is its smallest node. A web event
+-- is represented by its group (int_identity__web_event_groups): one set of rows, keyed by the
+-- group's earliest event, for all the events that carry the same identifiers, with records = how
+-- many they are. A record with no usable identifier (a cash sale, an event on a shared computer)
+-- gets a node of its own ("record:pos:<id>", "record:web:<messageId>": every event of such a
+-- group keeps its own), so it becomes its own profile instead of being glued to others through a
+-- junk value.
 
 with
 
@@ -20,22 +23,24 @@ excluded as (
 
 ),
 
+-- every source record, with the record whose identifiers it carries (a web event: its group's)
 records as (
 
-    select 'crm' as source, contact_id as record_key, updated_at as observed_at
+    select 'crm' as source, contact_id as record_key, contact_id as group_record_key, updated_at as observed_at
     from {{ ref('int_crm__contacts_latest') }}
     union all
-    select 'pos', transaction_id, transaction_at
+    select 'pos', transaction_id, transaction_id, transaction_at
     from {{ ref('int_pos__transactions_deduplicated') }}
     union all
-    select 'web', message_id, event_at
-    from {{ ref('int_web__events_deduplicated') }}
+    select 'web', message_id, group_key, event_at
+    from {{ ref('int_identity__web_event_groups') }}
 
 ),
 
 usable as (
 
-    select distinct identifiers.source, identifiers.record_key, identifiers.node_key
+    select distinct identifiers.source, identifiers.record_key, identifiers.observed_at,
+                    identifiers.records, identifiers.node_key
     from identifiers
     left join excluded
         on excluded.node_key = identifiers.node_key
@@ -44,24 +49,46 @@ usable as (
 
 ),
 
-with_record_nodes as (
+anchored as (
 
-    select records.source, records.record_key, records.observed_at,
-           coalesce(usable.node_key, {{ dbt.concat(["'record:'", 'records.source', "':'", 'records.record_key']) }}) as node_key,
-           usable.node_key is null as is_record_node
+    select
+        source,
+        record_key,
+        observed_at,
+        records,
+        node_key,
+        false as is_record_node,
+        node_key = min(node_key) over (partition by source, record_key) as is_anchor
+
+    from usable
+
+),
+
+record_nodes as (
+
+    select
+        records.source,
+        records.record_key,
+        records.observed_at,
+        1 as records,
+        {{ dbt.concat(["'record:'", 'records.source', "':'", 'records.record_key']) }} as node_key,
+        true as is_record_node,
+        true as is_anchor
+
     from records
-    left join usable
-        on usable.source = records.source
-        and usable.record_key = records.record_key
+    where not exists (
+        select 1 from usable
+        where usable.source = records.source
+            and usable.record_key = records.group_record_key
+    )
 
 ),
 
 final as (
 
-    select
-        *,
-        node_key = min(node_key) over (partition by source, record_key) as is_anchor
-    from with_record_nodes
+    select * from anchored
+    union all
+    select * from record_nodes
 
 )
 

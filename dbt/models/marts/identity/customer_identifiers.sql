@@ -11,9 +11,14 @@ identifiers as (
 
 ),
 
+-- every source record with the record its identifiers are listed under (a web event: its group's)
 records as (
 
-    select * from {{ ref('customer_records') }}
+    select record_anchors.source, record_anchors.group_record_key, record_anchors.observed_at,
+           assignment.customer_id
+    from {{ ref('int_identity__record_anchors') }} as record_anchors
+    inner join {{ ref('int_identity__customer_assignment') }} as assignment
+        on assignment.node_key = record_anchors.anchor_node_key
 
 ),
 
@@ -35,14 +40,14 @@ final as (
         records.customer_id,
         excluded.node_key is null as used_for_linking,
         excluded.exclusions,
-        min(identifiers.observed_at) as first_seen_at,
-        max(identifiers.observed_at) as last_seen_at,
+        min(records.observed_at) as first_seen_at,
+        max(records.observed_at) as last_seen_at,
         count(*) as records
 
     from identifiers
     inner join records
         on records.source = identifiers.source
-        and records.record_key = identifiers.record_key
+        and records.group_record_key = identifiers.record_key
     left join excluded on excluded.node_key = identifiers.node_key
     group by 1, 2, 3, 4, 5, 6
 

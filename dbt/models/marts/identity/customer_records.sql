@@ -3,10 +3,9 @@
 
 with
 
-record_nodes as (
+record_anchors as (
 
-    select * from {{ ref('int_identity__record_nodes') }}
-    where is_anchor
+    select * from {{ ref('int_identity__record_anchors') }}
 
 ),
 
@@ -19,15 +18,15 @@ assignment as (
 final as (
 
     select
-        record_nodes.source,
-        record_nodes.record_key,
+        record_anchors.source,
+        record_anchors.record_key,
         assignment.customer_id,
-        record_nodes.observed_at,
-        record_nodes.node_key as anchor_node_key,
-        record_nodes.is_record_node as has_no_usable_identifier
+        record_anchors.observed_at,
+        record_anchors.anchor_node_key,
+        record_anchors.is_record_node as has_no_usable_identifier
 
-    from record_nodes
-    inner join assignment on assignment.node_key = record_nodes.node_key
+    from record_anchors
+    inner join assignment on assignment.node_key = record_anchors.anchor_node_key
 
 )
 
