@@ -131,6 +131,8 @@ blocked as (
 
     select
         people.*,
+        -- everything but the letters: computed once per signature, compared for every pair
+        {{ cdp_regexp_replace('people.email', '[a-z]', '') }} as email_skeleton,
         coalesce(postal_code_density.surnames, 0) <= {{ max_surnames_per_postal_code }} as is_specific_postal_code,
         {{ dbt.concat(['cast(people.birth_date as ' ~ dbt.type_string() ~ ')', "'|'", 'left(people.last_name_normalized, 1)']) }} as block_birth_date,
         -- only specific postal codes: the postal-code rule cannot fire on coarse ones anyway
@@ -175,9 +177,10 @@ scored as (
         a.birth_date = b.birth_date as same_birth_date,
         a.birth_date <> b.birth_date as different_birth_date,
         a.postal_code_normalized = b.postal_code_normalized and a.is_specific_postal_code as same_postal_code,
-        {{ cdp_regexp_replace('a.email', '[a-z]', '') }} <> {{ cdp_regexp_replace('b.email', '[a-z]', '') }} as different_email_skeleton,
+        a.email_skeleton <> b.email_skeleton as different_email_skeleton,
         a.street <> b.street as different_street,
-        {{ cdp_edit_distance('a.email', 'b.email') }} as email_edits,
+        a.email as email_a,
+        b.email as email_b,
         a.birth_date as birth_date_a,
         b.birth_date as birth_date_b,
         greatest(a.observed_at, b.observed_at) as matched_at
@@ -197,8 +200,9 @@ ruled as (
             when first_name_similarity >= {{ name_threshold }} and last_name_similarity >= {{ name_threshold }}
                 and same_birth_date then 'name_birth_date'
             when coalesce(different_email_skeleton, false) or coalesce(different_street, false) then null
+            -- the edit distance last: it is the dearest test, needed only for near-identical names
             when first_name_similarity >= {{ email_name_threshold }} and last_name_similarity >= {{ email_name_threshold }}
-                and email_edits between 1 and {{ max_email_edits }} then 'name_email'
+                and {{ cdp_edit_distance('email_a', 'email_b') }} between 1 and {{ max_email_edits }} then 'name_email'
             when first_name_similarity >= {{ strict_name_threshold }} and last_name_similarity >= {{ strict_name_threshold }}
                 and same_postal_code then 'name_postal_code'
         end as rule
@@ -211,7 +215,8 @@ matched as (
 
     select
         source_a, record_key_a, source_b, record_key_b, rule, first_name_similarity, last_name_similarity,
-        same_birth_date, same_postal_code, email_edits, birth_date_a, birth_date_b
+        same_birth_date, same_postal_code, {{ cdp_edit_distance('email_a', 'email_b') }} as email_edits,
+        birth_date_a, birth_date_b
     from ruled
     where rule is not null
 
