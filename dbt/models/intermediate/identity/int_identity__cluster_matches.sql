@@ -3,8 +3,8 @@
 -- identifier (or only a phone number seen nowhere else) ends up in a customer of its own. When
 -- exactly one *anchored* customer (one holding an e-mail, loyalty card, web account, cookie or CRM
 -- contact) has a record with the same first name, last name and postal code, the sale joins it.
---   1. provisional customers: connected components of the graph as identifiers and the record-pair
---      rules (int_identity__fuzzy_matches) leave it;
+--   1. provisional customers (int_identity__provisional_components): connected components of the
+--      graph as identifiers and the record-pair rules (int_identity__fuzzy_matches) leave it;
 --   2. every (first name, last name, postal code) of CRM contacts, till sales and identify calls,
 --      in postal codes holding at most identity_unique_name_max_surnames_per_postal_code CRM
 --      surnames (coarser districts hold too many namesakes);
@@ -18,27 +18,7 @@
 
 with
 
-record_nodes as (
-
-    select * from {{ ref('int_identity__record_nodes') }}
-
-),
-
-fuzzy_matches as (
-
-    select * from {{ ref('int_identity__fuzzy_matches') }}
-
-),
-
-anchors as (
-
-    select source, record_key, node_key
-    from record_nodes
-    where is_anchor
-
-),
-
--- every source record's anchor (a web event's is its group's), for records named one by one
+-- every source record's anchor (a web event's is its group's)
 record_anchors as (
 
     select source, record_key, anchor_node_key as node_key
@@ -46,50 +26,9 @@ record_anchors as (
 
 ),
 
-nodes as (
-
-    select node_key, row_number() over (order by node_key) as node_id
-    from (select distinct node_key from record_nodes) as distinct_nodes
-
-),
-
--- the same edges int_identity__links draws from records and record-pair matches
-provisional_edges as (
-
-    select anchor_node.node_id as node_a, other_node.node_id as node_b
-    from record_nodes
-    inner join anchors
-        on anchors.source = record_nodes.source
-        and anchors.record_key = record_nodes.record_key
-    inner join nodes as anchor_node on anchor_node.node_key = anchors.node_key
-    inner join nodes as other_node on other_node.node_key = record_nodes.node_key
-    where not record_nodes.is_anchor
-
-    union
-
-    select node_a.node_id, node_b.node_id
-    from fuzzy_matches
-    inner join record_anchors as anchor_a
-        on anchor_a.source = fuzzy_matches.source_a and anchor_a.record_key = fuzzy_matches.record_key_a
-    inner join record_anchors as anchor_b
-        on anchor_b.source = fuzzy_matches.source_b and anchor_b.record_key = fuzzy_matches.record_key_b
-    inner join nodes as node_a on node_a.node_key = anchor_a.node_key
-    inner join nodes as node_b on node_b.node_key = anchor_b.node_key
-    where anchor_a.node_key <> anchor_b.node_key
-
-),
-
-labels as (
-
-    {{ cdp_connected_components('nodes', 'node_id', 'provisional_edges', 'node_a', 'node_b') }}
-
-),
-
 provisional_components as (
 
-    select nodes.node_key, labels.component_id
-    from nodes
-    inner join labels on labels.node_id = nodes.node_id
+    select * from {{ ref('int_identity__provisional_components') }}
 
 ),
 

@@ -1,46 +1,70 @@
 -- Connected components of the identity graph: every node gets the component it belongs to.
--- Nodes are numbered, then labels propagate: every node starts with its own number and
--- repeatedly takes the smallest label among its neighbours until nothing changes (a fixed
--- point). On DuckDB this is one recursive CTE keyed on the node (USING KEY), so each round only
--- revisits the nodes whose label just improved; see macros/identity/cdp_connected_components.sql.
--- A component is one customer; component_id is a number valid for this run only (stable
--- customer ids are assigned from it by int_identity__customer_assignment).
+-- The graph is int_identity__links: the provisional components (int_identity__provisional_components,
+-- every edge but the customer matches) joined by the customer matches of
+-- int_identity__cluster_matches. Those only ever join a handful of provisional components, so labels
+-- propagate over a graph of components (each named by its smallest node number) instead of over
+-- every node again; see macros/identity/cdp_connected_components.sql. The result is the components
+-- of the whole graph, each named by the smallest number of its nodes (nodes numbered in node_key
+-- order). A component is one customer; component_id is valid for this run only (stable customer
+-- ids are assigned from it by int_identity__customer_assignment).
 
 with
 
-nodes as (
+provisional_components as (
 
-    select node_key, row_number() over (order by node_key) as node_id
-    from (select distinct node_key from {{ ref('int_identity__record_nodes') }}) as distinct_nodes
-
-),
-
-links as (
-
-    select * from {{ ref('int_identity__links') }}
+    select * from {{ ref('int_identity__provisional_components') }}
 
 ),
 
-numbered_edges as (
+record_anchors as (
 
-    select distinct node_a.node_id as node_a, node_b.node_id as node_b
-    from links
-    inner join nodes as node_a on node_a.node_key = links.node_a
-    inner join nodes as node_b on node_b.node_key = links.node_b
+    select source, record_key, anchor_node_key as node_key
+    from {{ ref('int_identity__record_anchors') }}
+
+),
+
+cluster_matches as (
+
+    select * from {{ ref('int_identity__cluster_matches') }}
+
+),
+
+component_edges as (
+
+    select distinct component_a.component_id as component_a, component_b.component_id as component_b
+    from cluster_matches
+    inner join record_anchors as anchor_a
+        on anchor_a.source = cluster_matches.source_a and anchor_a.record_key = cluster_matches.record_key_a
+    inner join record_anchors as anchor_b
+        on anchor_b.source = cluster_matches.source_b and anchor_b.record_key = cluster_matches.record_key_b
+    inner join provisional_components as component_a on component_a.node_key = anchor_a.node_key
+    inner join provisional_components as component_b on component_b.node_key = anchor_b.node_key
+    where component_a.component_id <> component_b.component_id
+
+),
+
+matched_components as (
+
+    select component_a as component_id from component_edges
+    union
+    select component_b from component_edges
 
 ),
 
 labels as (
 
-    {{ cdp_connected_components('nodes', 'node_id', 'numbered_edges', 'node_a', 'node_b') }}
+    {{ cdp_connected_components('matched_components', 'component_id', 'component_edges', 'component_a', 'component_b') }}
 
 ),
 
 final as (
 
-    select nodes.node_key, labels.component_id
-    from nodes
-    inner join labels on labels.node_id = nodes.node_id
+    select
+        provisional_components.node_key,
+        coalesce(labels.component_id, provisional_components.component_id) as component_id
+
+    from provisional_components
+    left join labels on labels.node_id = provisional_components.component_id
 
 )
 
