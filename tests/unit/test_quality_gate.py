@@ -16,6 +16,7 @@ from dagster_project.quality import (
     load_gate_config,
     load_suite,
     load_suites,
+    nanosecond_datetimes,
     not_in_future_expectations,
     validate,
     volume_expectation,
@@ -152,6 +153,29 @@ def test_future_timestamp_fails(suites):
 
     past = customers()
     assert validate(past, suites["customers"], parameters={}, extra_expectations=not_in_future_expectations(past, NOW), docs_dir=None).success
+
+
+def test_microsecond_timestamps_are_checked_vectorised_and_still_fail_in_the_future(suites):
+    # DuckDB hands pandas microsecond timestamps; GX compares only nanosecond ones vectorised
+    df = customers(last_seen_at=pd.to_datetime(["2024-03-01", "2030-01-01", "2025-05-02"]).astype("datetime64[us]"))
+    df["first_seen_at"] = df["first_seen_at"].astype("datetime64[us]")
+    df["consent_at"] = pd.to_datetime(["2024-01-01", None, "2031-01-01"]).tz_localize("UTC").astype("datetime64[us, UTC]")
+    converted = nanosecond_datetimes(df)
+    assert {str(converted[c].dtype) for c in ("first_seen_at", "last_seen_at")} == {"datetime64[ns]"}
+    assert str(converted["consent_at"].dtype) == "datetime64[ns, UTC]"
+    result = validate(df, suites["customers"], parameters={}, extra_expectations=not_in_future_expectations(df, NOW), docs_dir=None)
+    future = {f.column: f for f in result.failures if f.expectation_type == "expect_column_values_to_be_between"}
+    assert set(future) == {"last_seen_at", "consent_at"}
+    assert future["last_seen_at"].sample_rows == [{"customer_id": "c2", "last_seen_at": "2030-01-01T00:00:00"}]
+
+
+def test_timestamps_outside_the_nanosecond_range_are_kept_and_checked(suites):
+    df = customers(last_seen_at=pd.Series(pd.to_datetime(["2024-03-01", "2024-02-01", "2025-05-02"]).astype("datetime64[us]")))
+    df.loc[1, "last_seen_at"] = pd.Timestamp("2500-01-01").as_unit("us")
+    assert str(nanosecond_datetimes(df)["last_seen_at"].dtype) == "datetime64[us]"
+    result = validate(df, suites["customers"], parameters={}, extra_expectations=not_in_future_expectations(df, NOW), docs_dir=None)
+    future = [f for f in result.failures if f.expectation_type == "expect_column_values_to_be_between"]
+    assert [f.column for f in future] == ["last_seen_at"]
 
 
 def test_customer_metrics_scores_allow_nulls_but_not_out_of_range(suites):
