@@ -51,6 +51,8 @@ EVENTS = [
     {"messageId": "e1", "type": "identify", "anonymousId": "shared-pc", "userId": "U1", "traits": {"email": "hugo.lane@gmail.com"}},
     {"messageId": "e2", "type": "identify", "anonymousId": "shared-pc", "userId": "U2", "traits": {"email": "hanna.lane@gmail.com"}},
     {"messageId": "e3", "type": "page", "anonymousId": "shared-pc", "name": "Home"},
+    # ... and a second anonymous view on it: the same identifiers as e3, none of them usable
+    {"messageId": "e6", "type": "page", "anonymousId": "shared-pc", "name": "Basket"},
     # a visitor who never identifies: their own anonymous profile
     {"messageId": "e4", "type": "page", "anonymousId": "lurker", "name": "Home"},
     {"messageId": "e5", "type": "track", "anonymousId": "lurker", "event": "Product Viewed"},
@@ -185,6 +187,29 @@ def test_anonymous_records_are_their_own_unknown_profiles(resolved) -> None:
     assert known[_customer(conn, "web", "e4")] is False
     assert known[_customer(conn, "pos", "S1")] is False
     assert known[_customer(conn, "crm", "P1")] is True
+
+
+def test_web_events_with_the_same_identifiers_resolve_as_one_group(resolved) -> None:
+    conn, _ = resolved
+    groups = dict(conn.execute(
+        "select message_id, group_key from intermediate.int_identity__web_event_groups where message_id in ('e3', 'e4', 'e5', 'e6')"
+    ).fetchall())
+    # same time: the smaller messageId names the group
+    assert groups == {"e3": "e3", "e4": "e4", "e5": "e4", "e6": "e3"}
+    # the lurker's group stands for both events: counted twice, resolved once
+    assert conn.execute(
+        "select records from marts.customer_identifiers where identifier_type = 'anonymous_id' and identifier_value = 'lurker'"
+    ).fetchone()[0] == 2
+    assert conn.execute(
+        "select distinct records from intermediate.int_identity__excluded_identifiers where identifier_value = 'shared-pc'"
+    ).fetchall() == [(4,)]
+    # a group with no usable identifier: each event is its own profile, not the group's
+    assert not _same(conn, ("web", "e3"), ("web", "e6"))
+    assert conn.execute(
+        """select count(*) from marts.customer_records
+           where source = 'web' and record_key in ('e3', 'e6') and has_no_usable_identifier
+             and anchor_node_key = 'record:web:' || record_key"""
+    ).fetchone()[0] == 2
 
 
 def test_golden_record_prefers_crm_values(resolved) -> None:
