@@ -11,10 +11,13 @@
 {#- DuckDB: one recursive CTE keyed on the node. Each round joins only the nodes whose label
     improved in the previous round (the working table) to their neighbours, and keeps a
     neighbour's new label only when it is smaller than what the whole table (recurring.cc)
-    already holds, so the recursion stops at the fixed point. -#}
+    already holds, so the recursion stops at the fixed point. Only nodes with an edge take part
+    (a third of the identity graph's nodes have none: a cash sale, a lone cookie); the others are
+    their own component. -#}
 {% macro duckdb__cdp_connected_components(nodes, node_id, edges, edge_a, edge_b) -%}
-    select node as node_id, label as component_id
-    from (
+    select all_nodes.{{ node_id }} as node_id, coalesce(propagated.label, all_nodes.{{ node_id }}) as component_id
+    from {{ nodes }} as all_nodes
+    left join (
         with recursive
         undirected (a, b) as materialized (
             select {{ edge_a }}, {{ edge_b }} from {{ edges }}
@@ -22,7 +25,7 @@
             select {{ edge_b }}, {{ edge_a }} from {{ edges }}
         ),
         cc (node, label) using key (node) as (
-            select {{ node_id }}, {{ node_id }} from {{ nodes }}
+            select distinct a, a from undirected
             union
             select undirected.b, min(cc.label)
             from cc
@@ -33,6 +36,7 @@
         )
         select * from cc
     ) as propagated
+        on propagated.node = all_nodes.{{ node_id }}
 {%- endmacro %}
 
 {#- Portable fallback (Spark and others without keyed recursion): a fixed number of rounds of

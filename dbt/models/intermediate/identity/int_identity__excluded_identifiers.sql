@@ -19,9 +19,12 @@
 
 with
 
+-- read by several CTEs below, so only the columns they use
 identifiers as (
 
-    select * from {{ ref('int_identity__record_identifiers') }}
+    select source, record_key, records, first_name_normalized, identifier_type, identifier_value,
+           raw_value, is_malformed, node_key
+    from {{ ref('int_identity__record_identifiers') }}
 
 ),
 
