@@ -21,8 +21,7 @@ with
 -- every source record's anchor (a web event's is its group's)
 record_anchors as (
 
-    select source, record_key, anchor_node_key as node_key
-    from {{ ref('int_identity__record_anchors') }}
+    select * from {{ ref('int_identity__record_anchors') }}
 
 ),
 
@@ -84,7 +83,7 @@ keyed_records as (
     from named_records
     inner join record_anchors
         on record_anchors.source = named_records.source and record_anchors.record_key = named_records.record_key
-    inner join provisional_components on provisional_components.node_key = record_anchors.node_key
+    inner join provisional_components on provisional_components.node_key = record_anchors.anchor_node_key
     inner join component_anchoring on component_anchoring.component_id = provisional_components.component_id
     left join postal_code_density
         on postal_code_density.postal_code_normalized = named_records.postal_code_normalized

@@ -18,8 +18,7 @@ provisional_components as (
 
 record_anchors as (
 
-    select source, record_key, anchor_node_key as node_key
-    from {{ ref('int_identity__record_anchors') }}
+    select * from {{ ref('int_identity__record_anchors') }}
 
 ),
 
@@ -37,8 +36,8 @@ component_edges as (
         on anchor_a.source = cluster_matches.source_a and anchor_a.record_key = cluster_matches.record_key_a
     inner join record_anchors as anchor_b
         on anchor_b.source = cluster_matches.source_b and anchor_b.record_key = cluster_matches.record_key_b
-    inner join provisional_components as component_a on component_a.node_key = anchor_a.node_key
-    inner join provisional_components as component_b on component_b.node_key = anchor_b.node_key
+    inner join provisional_components as component_a on component_a.node_key = anchor_a.anchor_node_key
+    inner join provisional_components as component_b on component_b.node_key = anchor_b.anchor_node_key
     where component_a.component_id <> component_b.component_id
 
 ),

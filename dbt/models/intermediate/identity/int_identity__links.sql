@@ -29,8 +29,7 @@ fuzzy_matches as (
 -- every source record's anchor, for the records fuzzy matching names (a web event, not its group)
 record_anchors as (
 
-    select source, record_key, anchor_node_key as node_key
-    from {{ ref('int_identity__record_anchors') }}
+    select * from {{ ref('int_identity__record_anchors') }}
 
 ),
 
@@ -77,8 +76,8 @@ same_record as (
 fuzzy_anchored as (
 
     select
-        least(anchor_a.node_key, anchor_b.node_key) as node_a,
-        greatest(anchor_a.node_key, anchor_b.node_key) as node_b,
+        least(anchor_a.anchor_node_key, anchor_b.anchor_node_key) as node_a,
+        greatest(anchor_a.anchor_node_key, anchor_b.anchor_node_key) as node_b,
         {{ dbt.concat(["'fuzzy:'", 'fuzzy_matches.rule']) }} as rule,
         fuzzy_matches.score,
         fuzzy_matches.source_a as evidence_source,
@@ -91,7 +90,7 @@ fuzzy_anchored as (
         on anchor_a.source = fuzzy_matches.source_a and anchor_a.record_key = fuzzy_matches.record_key_a
     inner join record_anchors as anchor_b
         on anchor_b.source = fuzzy_matches.source_b and anchor_b.record_key = fuzzy_matches.record_key_b
-    where anchor_a.node_key <> anchor_b.node_key
+    where anchor_a.anchor_node_key <> anchor_b.anchor_node_key
 
 ),
 

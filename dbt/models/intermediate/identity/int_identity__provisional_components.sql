@@ -24,8 +24,7 @@ anchors as (
 -- every source record's anchor (a web event's is its group's), for records matched one by one
 record_anchors as (
 
-    select source, record_key, anchor_node_key as node_key
-    from {{ ref('int_identity__record_anchors') }}
+    select * from {{ ref('int_identity__record_anchors') }}
 
 ),
 
@@ -61,9 +60,9 @@ edges as (
         on anchor_a.source = fuzzy_matches.source_a and anchor_a.record_key = fuzzy_matches.record_key_a
     inner join record_anchors as anchor_b
         on anchor_b.source = fuzzy_matches.source_b and anchor_b.record_key = fuzzy_matches.record_key_b
-    inner join nodes as node_a on node_a.node_key = anchor_a.node_key
-    inner join nodes as node_b on node_b.node_key = anchor_b.node_key
-    where anchor_a.node_key <> anchor_b.node_key
+    inner join nodes as node_a on node_a.node_key = anchor_a.anchor_node_key
+    inner join nodes as node_b on node_b.node_key = anchor_b.anchor_node_key
+    where anchor_a.anchor_node_key <> anchor_b.anchor_node_key
 
 ),
 
