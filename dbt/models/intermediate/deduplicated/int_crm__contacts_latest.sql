@@ -10,7 +10,7 @@
 
 with
 
-landed_contacts as (
+landed_contacts as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('stg_crm__contacts') }}
     -- incremental: only the keys that received new rows (macros/incremental/cdp_incremental.sql)
@@ -24,32 +24,16 @@ erased_contacts as (
 
 ),
 
-contacts as (
+contacts as {{ cdp_not_materialized() }} (
 
     select * from landed_contacts
     where contact_id not in (select erased_key from erased_contacts)
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by contact_id
-            order by updated_at desc, _loaded_at desc, _source_file desc, _source_line desc
-        ) as version_rank,
-        count(*) over (partition by contact_id) as versions_landed
-
-    from contacts
-
-),
-
 final as (
 
-    select * exclude (version_rank)
-    from ranked
-    where version_rank = 1
+    {{ cdp_first_row_per_key('contacts', 'contact_id', 'updated_at desc, _loaded_at desc, _source_file desc, _source_line desc', 'versions_landed') }}
 
 )
 

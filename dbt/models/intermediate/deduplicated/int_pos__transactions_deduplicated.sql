@@ -11,7 +11,7 @@
 
 with
 
-landed_transactions as (
+landed_transactions as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('stg_pos__transactions') }}
     -- incremental: only the keys that received new rows (macros/incremental/cdp_incremental.sql)
@@ -25,32 +25,16 @@ erased_transactions as (
 
 ),
 
-transactions as (
+transactions as {{ cdp_not_materialized() }} (
 
     select * from landed_transactions
     where transaction_id not in (select erased_key from erased_transactions)
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by transaction_id
-            order by _loaded_at, _source_file, _source_line
-        ) as copy_rank,
-        count(*) over (partition by transaction_id) as copies_landed
-
-    from transactions
-
-),
-
 final as (
 
-    select * exclude (copy_rank)
-    from ranked
-    where copy_rank = 1
+    {{ cdp_first_row_per_key('transactions', 'transaction_id', '_loaded_at, _source_file, _source_line', 'copies_landed') }}
 
 )
 

@@ -11,7 +11,7 @@
 
 with
 
-landed_events as (
+landed_events as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('stg_web__events') }}
     -- incremental: only the keys that received new rows (macros/incremental/cdp_incremental.sql)
@@ -25,32 +25,16 @@ erased_events as (
 
 ),
 
-events as (
+events as {{ cdp_not_materialized() }} (
 
     select * from landed_events
     where message_id not in (select erased_key from erased_events)
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by message_id
-            order by received_at nulls last, _loaded_at, _source_file, _source_line
-        ) as delivery_rank,
-        count(*) over (partition by message_id) as deliveries
-
-    from events
-
-),
-
 final as (
 
-    select * exclude (delivery_rank)
-    from ranked
-    where delivery_rank = 1
+    {{ cdp_first_row_per_key('events', 'message_id', 'received_at nulls last, _loaded_at, _source_file, _source_line', 'deliveries') }}
 
 )
 

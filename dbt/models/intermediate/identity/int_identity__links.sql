@@ -9,7 +9,7 @@
 
 with
 
-record_nodes as (
+record_nodes as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_identity__record_nodes') }}
 
@@ -27,7 +27,7 @@ fuzzy_matches as (
 ),
 
 -- every source record's anchor, for the records fuzzy matching names (a web event, not its group)
-record_anchors as (
+record_anchors as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_identity__record_anchors') }}
 

@@ -7,7 +7,7 @@
 
 with
 
-record_nodes as (
+record_nodes as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_identity__record_nodes') }}
 
@@ -22,7 +22,7 @@ anchors as (
 ),
 
 -- every source record's anchor (a web event's is its group's), for records matched one by one
-record_anchors as (
+record_anchors as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_identity__record_anchors') }}
 

@@ -8,13 +8,13 @@
 
 with
 
-contacts as (
+contacts as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_crm__contacts_latest') }}
 
 ),
 
-transactions as (
+transactions as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_pos__transactions_deduplicated') }}
 

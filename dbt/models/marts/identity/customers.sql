@@ -8,25 +8,25 @@
 
 with
 
-records as (
+records as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('customer_records') }}
 
 ),
 
-contacts as (
+contacts as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_crm__contacts_latest') }}
 
 ),
 
-events as (
+events as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_web__events_deduplicated') }}
 
 ),
 
-transactions as (
+transactions as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_pos__transactions_deduplicated') }}
 

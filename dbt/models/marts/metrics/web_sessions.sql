@@ -10,7 +10,7 @@
 
 with
 
-events as (
+events as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_web__events_deduplicated') }}
     where event_at is not null
@@ -31,7 +31,7 @@ device_events as (
 
 ),
 
-server_events as (
+server_events as {{ cdp_not_materialized() }} (
 
     select * from events
     where anonymous_id is null
