@@ -1,12 +1,14 @@
 {#- Strip leading/trailing whitespace (spaces, tabs, newlines); '' -> null.
-    Inner whitespace is kept. The regular expression runs only where an end is whitespace
-    (RE2's \s): most values are clean, and skipping the replace on them halves the cost of
-    trimming (30 fields of 10 million web events). -#}
+    Inner whitespace is kept. The regular expression runs only where an end may be whitespace
+    (RE2's \s: space, \t, \n, \f, \r): most values are clean, and skipping the replace on
+    them halves the cost of trimming (30 fields of 10 million web events). The guard compares
+    bytes (every whitespace character sorts at or below a space; so do the other control
+    characters, which the expression leaves as they are) rather than testing membership of a
+    list, which DuckDB plans as a join per use. -#}
 {% macro cdp_trim(expr) -%}
     nullif(
         case
-            when substr({{ expr }}, 1, 1) in (' ', chr(9), chr(10), chr(12), chr(13))
-                or substr({{ expr }}, -1, 1) in (' ', chr(9), chr(10), chr(12), chr(13))
+            when substr({{ expr }}, 1, 1) <= ' ' or substr({{ expr }}, -1, 1) <= ' '
                 then {{ cdp_regexp_replace(expr, '^\\s+|\\s+$', '') }}
             else {{ expr }}
         end, '')
