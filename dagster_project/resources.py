@@ -24,7 +24,7 @@ class WarehouseResource(ConfigurableResource):
     ``warehouse_path`` is the published analysts' warehouse; every step of a run reads and writes
     the working database beside it (``publishing/layout.py``) and only the last step publishes.
     Defaults come from ``CDP_WAREHOUSE``, ``CDP_IDENTITY_REGISTRY``, ``CDP_EXPORTS_DIR`` and
-    ``CDP_LANDING_DIR`` (see ``settings.py``), so the UI, the CLI and the nightly schedule all use
+    ``CDP_LANDING_DIR`` (see ``settings.py``; ``CDP_EXTRACT_VERIFY_CHECKSUMS`` sets ``verify_checksums``), so the UI, the CLI and the nightly schedule all use
     the same paths unless a run overrides them. An empty registry or exports path means "beside
     the warehouse".
     """
@@ -34,6 +34,7 @@ class WarehouseResource(ConfigurableResource):
     identity_registry_path: str = ""
     memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     exports_dir: str = ""
+    verify_checksums: bool = False
 
     @property
     def layout(self) -> Layout:
@@ -97,6 +98,7 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
             identity_registry_path=str(settings.identity_registry_path),
             memory_limit=settings.duckdb_memory_limit,
             exports_dir=str(settings.exports_dir),
+            verify_checksums=settings.verify_checksums,
         ),
         "dbt": DbtCliResource(project_dir=cdp_dbt_project),
     }

@@ -22,6 +22,15 @@ def _path_from_env(name: str, default: Path) -> Path:
     return Path(value).expanduser().absolute() if value else default
 
 
+def _flag_from_env(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise ValueError(f"{name}={os.environ[name]!r}: expected true or false")
+
+
 #: The dbt project: models, segments, macros. ``CDP_DBT_PROJECT_DIR`` points Dagster at a copy
 #: (a fork with a team's own segments, or a test's scratch project).
 DBT_PROJECT_DIR = _path_from_env("CDP_DBT_PROJECT_DIR", PROJECT_ROOT / "dbt")
@@ -52,6 +61,8 @@ class Settings:
     identity_registry_path: Path
     duckdb_memory_limit: str
     exports_dir: Path
+    #: Hash every landing file on every run, not only new or touched ones (see the extract's quick check).
+    verify_checksums: bool = False
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -63,6 +74,7 @@ class Settings:
             identity_registry_path=_path_from_env("CDP_IDENTITY_REGISTRY", registry_beside(warehouse_path)),
             duckdb_memory_limit=os.environ.get("CDP_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
             exports_dir=_path_from_env("CDP_EXPORTS_DIR", exports_beside(warehouse_path)),
+            verify_checksums=_flag_from_env("CDP_EXTRACT_VERIFY_CHECKSUMS"),
         )
 
 

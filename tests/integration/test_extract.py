@@ -135,6 +135,67 @@ def test_changed_file_under_same_name_is_reported_not_loaded(landing: Path, db: 
     assert statuses == [("loaded",), ("changed",)]  # reported once, not once per run
 
 
+def _fingerprints_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the name of every file the loader hashes."""
+    from dagster_project.extract import loader
+
+    hashed: list[str] = []
+    original = loader.file_fingerprint
+
+    def counting(path: Path) -> tuple[str, bool]:
+        hashed.append(path.name)
+        return original(path)
+
+    monkeypatch.setattr(loader, "file_fingerprint", counting)
+    return hashed
+
+
+def test_a_loaded_file_with_the_same_size_and_mtime_is_not_read_again(landing: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(landing / "crm" / "contacts_1.csv", [CRM_HEADER, crm_row("C1")])
+    hashed = _fingerprints_counted(monkeypatch)
+    with connect(db) as conn:
+        load_source(conn, CRM_CONTACTS, landing)
+    write(landing / "crm" / "contacts_2.csv", [CRM_HEADER, crm_row("C2")])
+    with connect(db) as conn:
+        report = load_source(conn, CRM_CONTACTS, landing)
+    assert [(f.file_name, f.status) for f in report.files] == [("contacts_1.csv", "unchanged"), ("contacts_2.csv", "loaded")]
+    assert hashed == ["contacts_1.csv", "contacts_2.csv"]  # the first file was hashed once, when it was new
+
+
+def test_a_touched_file_is_hashed_once_and_then_skipped(landing: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    path = write(landing / "crm" / "contacts_1.csv", [CRM_HEADER, crm_row("C1")])
+    with connect(db) as conn:
+        load_source(conn, CRM_CONTACTS, landing)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # same bytes, new mtime
+    hashed = _fingerprints_counted(monkeypatch)
+    for _ in range(2):
+        with connect(db) as conn:
+            report = load_source(conn, CRM_CONTACTS, landing)
+        assert [f.status for f in report.files] == ["unchanged"]
+    assert hashed == ["contacts_1.csv"]  # the new mtime was recorded by the first of the two runs
+
+
+def test_verify_checksums_finds_a_change_that_kept_size_and_mtime(landing: Path, db: Path) -> None:
+    import os
+
+    path = write(landing / "crm" / "contacts_1.csv", [CRM_HEADER, crm_row("C1")])
+    with connect(db) as conn:
+        load_source(conn, CRM_CONTACTS, landing)
+    stat = path.stat()
+    write(path, [CRM_HEADER, crm_row("C9")])  # same length, other content
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the old mtime put back
+    with connect(db) as conn:
+        quick = load_source(conn, CRM_CONTACTS, landing)
+        verified = load_source(conn, CRM_CONTACTS, landing, verify_checksums=True)
+        rows = conn.execute("select contact_id from raw.crm_contacts").fetchall()
+    assert [f.status for f in quick.files] == ["unchanged"]  # the quick check's documented blind spot
+    assert [f.status for f in verified.files] == ["changed"]
+    assert rows == [("C1",)]
+
+
 def test_same_content_under_another_name_is_skipped(landing: Path, db: Path) -> None:
     write(landing / "crm" / "contacts_1.csv", [CRM_HEADER, crm_row("C1")])
     write(landing / "crm" / "contacts_1_copy.csv", [CRM_HEADER, crm_row("C1")])
