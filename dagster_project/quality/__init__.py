@@ -12,7 +12,7 @@ from dagster_project.quality.expectations import (
     not_in_future_expectations,
     volume_expectation,
 )
-from dagster_project.quality.gate import KEY_COLUMNS, Failure, GateResult, nanosecond_datetimes, validate
+from dagster_project.quality.gate import KEY_COLUMNS, Failure, GateResult, nanosecond_datetimes, numpy_integers, validate
 from dagster_project.quality.suites import SUITES_DIR, Suite, SuiteError, load_suite, load_suites
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "load_suite",
     "load_suites",
     "nanosecond_datetimes",
+    "numpy_integers",
     "not_in_future_expectations",
     "validate",
     "volume_expectation",

@@ -141,7 +141,7 @@ def validate(
     if missing:
         raise SuiteError(f"suite {suite.name!r} needs the parameters {missing}; got {sorted(parameters)}")
 
-    df = nanosecond_datetimes(df.reset_index(drop=True))  # failing rows are reported by position
+    df = numpy_integers(nanosecond_datetimes(df.reset_index(drop=True)))  # failing rows are reported by position
     if docs_dir is not None:
         docs_dir = Path(docs_dir).resolve()
     context = _context(docs_dir)
@@ -207,6 +207,25 @@ def nanosecond_datetimes(df: pd.DataFrame) -> pd.DataFrame:
             converted[column] = df[column].astype(target)
         except (OverflowError, pd.errors.OutOfBoundsDatetime):
             continue
+    return df.assign(**converted) if converted else df
+
+
+def numpy_integers(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its nullable integer columns (pandas ``Int64`` and kin) as numpy numbers.
+
+    DuckDB hands pandas an integer column holding nulls as a nullable ``Int64`` (and an INTEGER
+    column as ``int32``). GX 1.24 checks a range on those by calling a Python function for every
+    value (about 3 s per column at 2.4 million customers); on ``int64`` or ``float64`` it is one
+    vectorised step. A column without
+    nulls becomes ``int64``, one with nulls ``float64`` (NaN is null to GX, as NA was): integers
+    below 2**53 stay exact.
+    """
+    converted = {}
+    for column, dtype in df.dtypes.items():
+        if not pd.api.types.is_integer_dtype(dtype) or dtype == np.int64 or dtype == np.uint64:
+            continue  # GX compares int64 in one step; uint64 may not fit int64
+        values = df[column]
+        converted[column] = values.astype("float64") if values.hasnans else values.astype("int64")
     return df.assign(**converted) if converted else df
 
 

@@ -17,6 +17,7 @@ from dagster_project.quality import (
     load_suite,
     load_suites,
     nanosecond_datetimes,
+    numpy_integers,
     not_in_future_expectations,
     validate,
     volume_expectation,
@@ -288,3 +289,20 @@ def test_gate_config_rejects_unknown_or_bad_limits(tmp_path):
     path.write_text("volume_tolerance: lots\nvolume_slack_rows: 3\nmax_customer_records: 10\nmax_changed_id_share: 0.1\n")
     with pytest.raises(GateConfigError, match="volume_tolerance"):
         load_gate_config(path)
+
+
+def test_nullable_integer_scores_are_checked_vectorised_and_still_fail_out_of_range(suites):
+    # DuckDB hands pandas an integer column with nulls as Int64; GX compares it value by value
+    scores = pd.array([5, None, 7], dtype="Int64")
+    metrics = pd.DataFrame({
+        "customer_id": ["c1", "c2", "c3"], "email_consent": [True, False, False], "sms_consent": [False] * 3,
+        "ads_consent": [False] * 3, "recency_score": scores, "frequency_score": pd.array([1, 2, 3], dtype="Int32"),
+        "monetary_score": scores, "lifetime_value": [1.0, 0.0, 2.0],
+    })
+    converted = numpy_integers(metrics)
+    assert (str(converted["recency_score"].dtype), str(converted["frequency_score"].dtype)) == ("float64", "int64")
+    result = validate(metrics, suites["customer_metrics"], parameters={}, docs_dir=None)
+    out_of_range = {f.column: f for f in result.failures if f.expectation_type == "expect_column_values_to_be_between"}
+    assert set(out_of_range) == {"recency_score", "monetary_score"}
+    assert out_of_range["recency_score"].unexpected_count == 1
+    assert out_of_range["recency_score"].sample_rows == [{"customer_id": "c3", "recency_score": 7.0}]
