@@ -1,12 +1,15 @@
-"""An incremental nightly run gives exactly what a full rebuild of the same data gives, table by table.
+"""Incremental nightly runs give exactly what full rebuilds of the same data give, table by table.
 
-The bundled sample is loaded without its last day (and without its last CRM export); the warehouse is
-then copied. The original takes the held-back files as a nightly run (incremental staging and
-deduplication); the copy takes them with ``--full-refresh`` (every model rebuilt from all landed rows).
-The new files carry what makes incremental models go wrong when they are wrong: updated CRM contacts,
-a re-delivery of old web events received *earlier* than their first copy (so the old winner must be
-replaced), an old till transaction exported again, and an erasure request for a person loaded in the
-first run (so rows already built must be forgotten).
+The bundled sample is loaded without its last two days (and without its last CRM export); the
+warehouse is then copied. The original takes the held-back files as two nightly runs (incremental
+staging, deduplication and sessions); the copy takes the same files in the same two runs with
+``--full-refresh`` (every model rebuilt from all landed rows). The new files carry what makes
+incremental models go wrong when they are wrong: updated CRM contacts, a re-delivery of old web
+events received *earlier* than their first copy (so the old winner must be replaced), an old till
+transaction exported again, an erasure request for a person loaded in the first run (so rows
+already built must be forgotten), and, in the second night (which has no erasure, so the sessions
+are recomputed only where they changed), a re-delivery of an old event from *another device*
+received earlier than its first copy, which moves the event from one device's sessions to another's.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from dagster_project.settings import SAMPLE_LANDING_DIR
 
 pytestmark = pytest.mark.integration
 
-LAST_DAY = "2026-01-30"
+NIGHTS = ("2026-01-29", "2026-01-30")
 LAST_CRM_EXPORT = "contacts_2026-01-21.csv"
 #: schemas of the working database compared table by table (raw differs by design: load ids and times)
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts", "segments", "activation")
@@ -40,9 +43,11 @@ def _run(landing: Path, warehouse: Path, *extra: str) -> None:
 
 
 def _hold_back(landing: Path, held_back: Path) -> None:
-    held_back.mkdir()
-    for path in [*landing.glob(f"*/*{LAST_DAY}*"), landing / "crm" / LAST_CRM_EXPORT]:
-        shutil.move(path, held_back / f"{path.parent.name}__{path.name}")
+    for night in NIGHTS:
+        (held_back / night).mkdir(parents=True)
+        files = [*landing.glob(f"*/*{night}*"), *([landing / "crm" / LAST_CRM_EXPORT] if night == NIGHTS[0] else [])]
+        for path in files:
+            shutil.move(path, held_back / night / f"{path.parent.name}__{path.name}")
 
 
 def _release(landing: Path, held_back: Path) -> None:
@@ -51,7 +56,7 @@ def _release(landing: Path, held_back: Path) -> None:
         shutil.move(path, landing / folder / name)
 
 
-def _add_late_deliveries(landing: Path) -> None:
+def _add_late_deliveries(landing: Path, night: str) -> None:
     """Old web events delivered again, received before their first copy; an old till sale exported again."""
     first_day = (landing / "web" / "events_2026-01-01.jsonl").read_text().splitlines()[:20]
     redelivered = []
@@ -60,19 +65,33 @@ def _add_late_deliveries(landing: Path) -> None:
         event["receivedAt"] = "2025-12-31T00:00:00.000Z"
         event["context"]["ip"] = "10.0.0.1"  # tells the copies apart
         redelivered.append(json.dumps(event))
-    (landing / "web" / f"events_{LAST_DAY}_redelivered.jsonl").write_text("\n".join(redelivered) + "\n")
+    (landing / "web" / f"events_{night}_redelivered.jsonl").write_text("\n".join(redelivered) + "\n")
     pos_lines = (landing / "pos" / "transactions_2026-01-02.csv").read_text().splitlines()
-    (landing / "pos" / f"transactions_{LAST_DAY}_reexport.csv").write_text("\n".join(pos_lines[:6]) + "\n")
+    (landing / "pos" / f"transactions_{night}_reexport.csv").write_text("\n".join(pos_lines[:6]) + "\n")
 
 
-def _add_erasure_request(landing: Path) -> str:
+def _add_event_moved_to_another_device(landing: Path, night: str) -> tuple[str, str, str]:
+    """An old event re-delivered under another device's anonymousId, received before its first copy.
+
+    Its first copy is replaced, so the event leaves its device's sessions for the other device's:
+    both devices must be recomputed. Returns (message id, old device, new device).
+    """
+    events = [json.loads(line) for line in (landing / "web" / "events_2026-01-10.jsonl").read_text().splitlines()]
+    moved = next(e for e in events if e.get("anonymousId") and e["type"] == "page")
+    other_device = next(e["anonymousId"] for e in events if e.get("anonymousId") not in (None, moved["anonymousId"]))
+    copy = moved | {"anonymousId": other_device, "receivedAt": "2025-12-31T00:00:00.000Z"}
+    (landing / "web" / f"events_{night}_moved.jsonl").write_text(json.dumps(copy) + "\n")
+    return moved["messageId"], moved["anonymousId"], other_device
+
+
+def _add_erasure_request(landing: Path, night: str) -> str:
     """Erase the first CRM contact with an e-mail in the first export (loaded by the first run)."""
     with open(landing / "crm" / "contacts_2026-01-01.csv", newline="", encoding="utf-8") as export:
         email = next(row["email"] for row in csv.DictReader(export) if "@" in (row["email"] or ""))
     erasure = landing / "erasure"
     erasure.mkdir(exist_ok=True)
-    (erasure / f"requests_{LAST_DAY}.csv").write_text(
-        f"request_id,email,phone,customer_id,country,requested_at\nR-INC-1,{email},,,,{LAST_DAY}T08:00:00Z\n"
+    (erasure / f"requests_{night}.csv").write_text(
+        f"request_id,email,phone,customer_id,country,requested_at\nR-INC-1,{email},,,,{night}T08:00:00Z\n"
     )
     return email.strip().lower()
 
@@ -118,12 +137,18 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     shutil.copytree(incremental.parent, root / "rebuilt", symlinks=True)
     rebuilt = root / "rebuilt" / "cdp.duckdb"
 
-    _release(landing, root / "held_back")
-    _add_late_deliveries(landing)
-    erased_email = _add_erasure_request(landing)
+    first_night, second_night = NIGHTS
+    _release(landing, root / "held_back" / first_night)
+    _add_late_deliveries(landing, first_night)
+    erased_email = _add_erasure_request(landing, first_night)
     _run(landing, incremental)
     _run(landing, rebuilt, "--full-refresh")
-    return {"incremental": incremental, "rebuilt": rebuilt, "erased_email": erased_email}
+
+    _release(landing, root / "held_back" / second_night)
+    moved = _add_event_moved_to_another_device(landing, second_night)
+    _run(landing, incremental)
+    _run(landing, rebuilt, "--full-refresh")
+    return {"incremental": incremental, "rebuilt": rebuilt, "erased_email": erased_email, "moved": moved}
 
 
 def test_every_table_equals_a_full_rebuild(warehouses) -> None:
@@ -142,6 +167,13 @@ def test_the_incremental_run_saw_what_it_must_handle(warehouses) -> None:
         assert conn.execute(
             "select max(copies_landed) from intermediate.int_pos__transactions_deduplicated"
         ).fetchone()[0] >= 2
+        # the second night recomputed some devices' sessions and kept the others as built before
+        assert conn.execute("select count(distinct _loaded_at) from intermediate.int_web__sessions").fetchone()[0] > 1
+        # the event re-delivered from another device moved to that device's sessions
+        message_id, _old_device, new_device = warehouses["moved"]
+        assert conn.execute(
+            "select anonymous_id from intermediate.int_web__events_deduplicated where message_id = ?", [message_id]
+        ).fetchone()[0] == new_device
         # the erased person's CRM contact is gone from every built table
         for table in ("staging.stg_crm__contacts", "intermediate.int_crm__contacts_latest"):
             assert conn.execute(f"select count(*) from {table} where email = ?", [warehouses["erased_email"]]).fetchone()[0] == 0

@@ -69,3 +69,25 @@
     } -%}
     {{ return(identifiers[source_name]) }}
 {%- endmacro %}
+
+{#- Whether this run added identifiers to the erasure suppression list (an erasure request was
+    processed): a model that cannot tell which of its rows an erasure touched rebuilds then. -#}
+{% macro cdp_erasures_this_run() -%}
+    {%- set relation = ref('suppressed_identifiers') -%}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- if adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set result = run_query("select count(*) from " ~ relation ~ " where run_id = '" ~ cdp_run_id() ~ "'") -%}
+    {{ return(result.columns[0].values()[0] > 0) }}
+{%- endmacro %}
+
+{#- Pre-hook of an incremental model that is rebuilt on a run that processes an erasure request
+    (cdp_erasures_this_run): empty it first, so rows of erased people cannot survive. -#}
+{% macro cdp_rebuild_on_erasure() -%}
+    {%- if is_incremental() and cdp_erasures_this_run() -%}
+    delete from {{ this }}
+    {%- endif -%}
+{%- endmacro %}

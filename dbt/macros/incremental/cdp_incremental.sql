@@ -14,10 +14,17 @@
     default_phone_country): incremental models do not revisit rows they have already built.
 -#}
 
-{#- A filter for a staging model's source rows: those of loads not staged yet. -#}
-{% macro cdp_unstaged_loads() -%}
+{#- A filter for a staging model's rows of `raw_relation`: those of loads not staged yet.
+    Written `in (... except ...)`, not `not in (staged loads)`: DuckDB pushes the few new load ids
+    into the scan, which then skips every row group of older loads, where the anti-join read every
+    landed row, payload and all (a year of web events: 7 s against 0.1 s). -#}
+{% macro cdp_unstaged_loads(raw_relation) -%}
     {%- if is_incremental() -%}
-    where _load_id not in (select distinct _load_id from {{ this }})
+    where _load_id in (
+        select _load_id from {{ raw_relation }}
+        except
+        select _load_id from {{ this }}
+    )
     {%- endif -%}
 {%- endmacro %}
 

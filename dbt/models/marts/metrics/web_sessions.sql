@@ -1,19 +1,13 @@
--- Web and app sessions: one row per visit of a device (anonymousId). A session ends when the
--- device sends nothing for more than var('web_session_inactivity_minutes') minutes (30); the
--- next event starts a new one. Set-based: lag() finds the gaps, a running sum numbers the
--- sessions. Server-side calls (userId, no anonymousId: half of the logged-in orders) join the
--- session of the same user that was open at the time, so has_order sees them too. A session's
--- first view, first campaign and last event are picked with arg_min/arg_max aggregates, not
--- row_number() windows: at 10 million events each window was a sort of them all.
-
-{%- set inactivity_ms = var('web_session_inactivity_minutes') * 60 * 1000 %}
+-- Web and app sessions: one row per visit of a device (anonymousId), with its customer. The
+-- sessions are built (incrementally) in intermediate/sessions/int_web__sessions; the customer
+-- is looked up here on every run, since identity resolution can move any record to another
+-- customer: the customer of the session's last event (after a login, the logged-in customer).
 
 with
 
-events as {{ cdp_not_materialized() }} (
+sessions as (
 
-    select * from {{ ref('int_web__events_deduplicated') }}
-    where event_at is not null
+    select * from {{ ref('int_web__sessions') }}
 
 ),
 
@@ -24,170 +18,28 @@ customer_records as (
 
 ),
 
-device_events as (
-
-    select * from events
-    where anonymous_id is not null
-
-),
-
-server_events as {{ cdp_not_materialized() }} (
-
-    select * from events
-    where anonymous_id is null
-      and user_id is not null
-
-),
-
-gaps as (
-
-    select
-        message_id, anonymous_id, user_id, event_type, event_name, order_id, campaign_source, event_at,
-        lag(event_at) over (partition by anonymous_id order by event_at, message_id) as previous_event_at
-
-    from device_events
-
-),
-
-session_starts as (
-
-    select
-        *,
-        case
-            when previous_event_at is null then 1
-            when {{ dbt.datediff('previous_event_at', 'event_at', 'millisecond') }} > {{ inactivity_ms }} then 1
-            else 0
-        end as is_session_start
-
-    from gaps
-
-),
-
-numbered as (
-
-    select
-        *,
-        sum(is_session_start) over (
-            partition by anonymous_id
-            order by event_at, message_id
-            rows between unbounded preceding and current row
-        ) as session_number
-
-    from session_starts
-
-),
-
--- The user logged in on the device: the latest userId seen in the session.
-device_sessions as (
-
-    select
-        anonymous_id,
-        session_number,
-        min(event_at) as started_at,
-        max(event_at) as device_ended_at,
-        {{ cdp_arg_max('user_id', ['event_at', 'message_id'], 'user_id is not null') }} as user_id
-
-    from numbered
-    group by anonymous_id, session_number
-
-),
-
--- A server-side call belongs to its user's session that had started by then and had seen the
--- device within the inactivity window; of several, the latest started.
-server_matches as (
-
-    select
-        server_events.message_id,
-        device_sessions.anonymous_id,
-        device_sessions.session_number,
-        row_number() over (
-            partition by server_events.message_id
-            order by device_sessions.started_at desc, device_sessions.anonymous_id
-        ) as match_rank
-
-    from server_events
-    inner join device_sessions on device_sessions.user_id = server_events.user_id
-    where server_events.event_at >= device_sessions.started_at
-      and {{ dbt.datediff('device_sessions.device_ended_at', 'server_events.event_at', 'millisecond') }} <= {{ inactivity_ms }}
-
-),
-
-session_events as (
-
-    select
-        anonymous_id as session_anonymous_id, session_number,
-        message_id, event_type, event_name, order_id, campaign_source, event_at
-    from numbered
-
-    union all
-
-    select
-        server_matches.anonymous_id,
-        server_matches.session_number,
-        server_events.message_id,
-        server_events.event_type,
-        server_events.event_name,
-        server_events.order_id,
-        server_events.campaign_source,
-        server_events.event_at
-    from server_matches
-    inner join server_events on server_events.message_id = server_matches.message_id
-    where server_matches.match_rank = 1
-
-),
-
-aggregated as (
-
-    select
-        session_anonymous_id as anonymous_id,
-        session_number,
-        min(event_at) as started_at,
-        max(event_at) as ended_at,
-        count(*) as events,
-        count(case when event_type in ('page', 'screen') then 1 end) as page_views,
-        count(distinct case when event_name = 'Order Completed' then coalesce(order_id, message_id) end) as orders,
-        -- after a login, the session's last event is the logged-in customer's
-        {{ cdp_arg_max('message_id', ['event_at', 'message_id']) }} as last_message_id,
-        {{ cdp_arg_min('message_id', ['event_at', 'message_id'], "event_type in ('page', 'screen')") }} as first_view_message_id,
-        {{ cdp_arg_min('message_id', ['event_at', 'message_id'], 'campaign_source is not null') }} as first_campaign_message_id
-
-    from session_events
-    group by session_anonymous_id, session_number
-
-),
-
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'aggregated.anonymous_id',
-            "'|'",
-            'cast(aggregated.started_at as ' ~ dbt.type_string() ~ ')'
-        ])) }} as session_id,
-        aggregated.anonymous_id,
-        aggregated.session_number,
+        sessions.session_id,
+        sessions.anonymous_id,
+        sessions.session_number,
         customer_records.customer_id,
-        device_sessions.user_id,
-        aggregated.started_at,
-        aggregated.ended_at,
-        {{ dbt.datediff('aggregated.started_at', 'aggregated.ended_at', 'second') }} as duration_seconds,
-        aggregated.events,
-        aggregated.page_views,
-        -- the first page (path) or app screen (name) viewed
-        coalesce(first_view.page_path, first_view.event_name) as landing_page,
-        first_campaign.campaign_source,
-        first_campaign.campaign_medium,
-        first_campaign.campaign_name,
-        aggregated.orders,
-        aggregated.orders > 0 as has_order
+        sessions.user_id,
+        sessions.started_at,
+        sessions.ended_at,
+        sessions.duration_seconds,
+        sessions.events,
+        sessions.page_views,
+        sessions.landing_page,
+        sessions.campaign_source,
+        sessions.campaign_medium,
+        sessions.campaign_name,
+        sessions.orders,
+        sessions.has_order
 
-    from aggregated
-    inner join device_sessions
-        on device_sessions.anonymous_id = aggregated.anonymous_id
-        and device_sessions.session_number = aggregated.session_number
-    left join customer_records on customer_records.record_key = aggregated.last_message_id
-    left join events as first_view on first_view.message_id = aggregated.first_view_message_id
-    left join events as first_campaign on first_campaign.message_id = aggregated.first_campaign_message_id
+    from sessions
+    left join customer_records on customer_records.record_key = sessions.last_message_id
 
 )
 

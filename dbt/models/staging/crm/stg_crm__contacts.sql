@@ -6,7 +6,7 @@ source as (
 
     select * from {{ source('raw', 'crm_contacts') }}
     -- incremental: the loads (landed files) not staged yet
-    {{ cdp_unstaged_loads() }}
+    {{ cdp_unstaged_loads(source('raw', 'crm_contacts')) }}
 
 ),
 

@@ -6,7 +6,7 @@ source as (
 
     select * from {{ source('raw', 'pos_transactions') }}
     -- incremental: the loads (landed files) not staged yet
-    {{ cdp_unstaged_loads() }}
+    {{ cdp_unstaged_loads(source('raw', 'pos_transactions')) }}
 
 ),
 

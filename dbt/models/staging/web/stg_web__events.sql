@@ -42,7 +42,7 @@ source as (
 
     select * from {{ source('raw', 'web_events') }}
     -- incremental: the loads (landed files) not staged yet
-    {{ cdp_unstaged_loads() }}
+    {{ cdp_unstaged_loads(source('raw', 'web_events')) }}
 
 ),
 

@@ -1,0 +1,285 @@
+-- Web and app sessions before identity: one row per visit of a device (anonymousId), with the
+-- events it holds. marts/metrics/web_sessions adds each session's customer. A session ends when
+-- the device sends nothing for more than var('web_session_inactivity_minutes') minutes (30); the
+-- next event starts a new one. Set-based: lag() finds the gaps, a running sum numbers the
+-- sessions. Server-side calls (userId, no anonymousId: half of the logged-in orders) join the
+-- session of the same user that was open at the time, so has_order sees them too. A session's
+-- first view, first campaign and last event are picked with arg_min/arg_max aggregates, not
+-- row_number() windows: at 10 million events each window was a sort of them all.
+--
+-- Incremental: a nightly run recomputes only the devices whose sessions can have changed, and
+-- every session of them (delete+insert by device), from all their events:
+--   * the devices of every delivery of a message that received a new delivery (a re-delivery can
+--     replace the kept copy: the old copy's device loses the event);
+--   * the devices holding a session of an affected user: a user of a new or replaced
+--     server-side call, or a user seen on a changed device (a changed session can win or lose
+--     the user's server-side calls, which may belong to a session on another device).
+-- Server-side calls are matched again for every user seen on a recomputed device, against the
+-- recomputed sessions and the stored sessions of other devices. A run that processes an erasure
+-- request rebuilds the model (its pre-hook empties it): erased events leave no new delivery.
+
+-- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_erasures_this_run on nightly runs only)
+
+{{ config(
+    materialized='incremental',
+    unique_key='anonymous_id',
+    incremental_strategy='delete+insert',
+    pre_hook="{{ cdp_rebuild_on_erasure() }}",
+) }}
+
+{%- set inactivity_ms = var('web_session_inactivity_minutes') * 60 * 1000 %}
+{%- set only_changed = is_incremental() and not cdp_erasures_this_run() %}
+
+with
+
+events as {{ cdp_not_materialized() }} (
+
+    select * from {{ ref('int_web__events_deduplicated') }}
+    where event_at is not null
+
+),
+
+{% if only_changed %}
+
+deliveries as {{ cdp_not_materialized() }} (
+
+    select message_id, anonymous_id, user_id, _loaded_at from {{ ref('stg_web__events') }}
+
+),
+
+touched_deliveries as (
+
+    select anonymous_id, user_id from deliveries
+    where message_id in (
+        select message_id from deliveries
+        where _loaded_at > (select max(_loaded_at) from {{ this }})
+           or (select max(_loaded_at) from {{ this }}) is null
+    )
+
+),
+
+changed_devices as (
+
+    select distinct anonymous_id from touched_deliveries where anonymous_id is not null
+
+),
+
+affected_users as (
+
+    select user_id from touched_deliveries where user_id is not null
+    union
+    select user_id from events
+    where user_id is not null and anonymous_id in (select anonymous_id from changed_devices)
+    union
+    select user_id from {{ this }}
+    where user_id is not null and anonymous_id in (select anonymous_id from changed_devices)
+
+),
+
+recomputed_devices as (
+
+    select anonymous_id from changed_devices
+    union
+    select anonymous_id from {{ this }} where user_id in (select user_id from affected_users)
+
+),
+
+{% endif %}
+
+device_events as (
+
+    select * from events
+    where anonymous_id is not null
+    {% if only_changed %}
+      and anonymous_id in (select anonymous_id from recomputed_devices)
+    {% endif %}
+
+),
+
+gaps as (
+
+    select
+        message_id, anonymous_id, user_id, event_type, event_name, order_id, campaign_source, event_at,
+        lag(event_at) over (partition by anonymous_id order by event_at, message_id) as previous_event_at
+
+    from device_events
+
+),
+
+session_starts as (
+
+    select
+        *,
+        case
+            when previous_event_at is null then 1
+            when {{ dbt.datediff('previous_event_at', 'event_at', 'millisecond') }} > {{ inactivity_ms }} then 1
+            else 0
+        end as is_session_start
+
+    from gaps
+
+),
+
+numbered as (
+
+    select
+        *,
+        sum(is_session_start) over (
+            partition by anonymous_id
+            order by event_at, message_id
+            rows between unbounded preceding and current row
+        ) as session_number
+
+    from session_starts
+
+),
+
+-- The user logged in on the device: the latest userId seen in the session.
+device_sessions as {{ cdp_not_materialized() }} (
+
+    select
+        anonymous_id,
+        session_number,
+        min(event_at) as started_at,
+        max(event_at) as device_ended_at,
+        {{ cdp_arg_max('user_id', ['event_at', 'message_id'], 'user_id is not null') }} as user_id
+
+    from numbered
+    group by anonymous_id, session_number
+
+),
+
+-- The sessions a server-side call can join: every session (on a nightly run: the recomputed ones
+-- and the stored sessions of other devices, of the users seen on a recomputed device).
+candidate_sessions as (
+
+    select anonymous_id, session_number, started_at, device_ended_at, user_id, true as is_recomputed
+    from device_sessions
+    where user_id is not null
+
+    {% if only_changed %}
+    union all
+
+    select anonymous_id, session_number, started_at, device_ended_at, user_id, false
+    from {{ this }}
+    where user_id in (select user_id from device_sessions)
+      and anonymous_id not in (select anonymous_id from recomputed_devices)
+    {% endif %}
+
+),
+
+server_events as {{ cdp_not_materialized() }} (
+
+    select * from events
+    where anonymous_id is null
+      and user_id is not null
+    {% if only_changed %}
+      and user_id in (select user_id from device_sessions)
+    {% endif %}
+
+),
+
+-- A server-side call belongs to its user's session that had started by then and had seen the
+-- device within the inactivity window; of several, the latest started.
+server_matches as (
+
+    select
+        server_events.message_id,
+        candidate_sessions.anonymous_id,
+        candidate_sessions.session_number,
+        candidate_sessions.is_recomputed,
+        row_number() over (
+            partition by server_events.message_id
+            order by candidate_sessions.started_at desc, candidate_sessions.anonymous_id
+        ) as match_rank
+
+    from server_events
+    inner join candidate_sessions on candidate_sessions.user_id = server_events.user_id
+    where server_events.event_at >= candidate_sessions.started_at
+      and {{ dbt.datediff('candidate_sessions.device_ended_at', 'server_events.event_at', 'millisecond') }} <= {{ inactivity_ms }}
+
+),
+
+session_events as (
+
+    select
+        anonymous_id as session_anonymous_id, session_number,
+        message_id, event_type, event_name, order_id, campaign_source, event_at
+    from numbered
+
+    union all
+
+    select
+        server_matches.anonymous_id,
+        server_matches.session_number,
+        server_events.message_id,
+        server_events.event_type,
+        server_events.event_name,
+        server_events.order_id,
+        server_events.campaign_source,
+        server_events.event_at
+    from server_matches
+    inner join server_events on server_events.message_id = server_matches.message_id
+    where server_matches.match_rank = 1
+      and server_matches.is_recomputed
+
+),
+
+aggregated as (
+
+    select
+        session_anonymous_id as anonymous_id,
+        session_number,
+        min(event_at) as started_at,
+        max(event_at) as ended_at,
+        count(*) as events,
+        count(case when event_type in ('page', 'screen') then 1 end) as page_views,
+        count(distinct case when event_name = 'Order Completed' then coalesce(order_id, message_id) end) as orders,
+        -- after a login, the session's last event is the logged-in customer's
+        {{ cdp_arg_max('message_id', ['event_at', 'message_id']) }} as last_message_id,
+        {{ cdp_arg_min('message_id', ['event_at', 'message_id'], "event_type in ('page', 'screen')") }} as first_view_message_id,
+        {{ cdp_arg_min('message_id', ['event_at', 'message_id'], 'campaign_source is not null') }} as first_campaign_message_id
+
+    from session_events
+    group by session_anonymous_id, session_number
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat([
+            'aggregated.anonymous_id',
+            "'|'",
+            'cast(aggregated.started_at as ' ~ dbt.type_string() ~ ')'
+        ])) }} as session_id,
+        aggregated.anonymous_id,
+        aggregated.session_number,
+        device_sessions.user_id,
+        aggregated.started_at,
+        aggregated.ended_at,
+        device_sessions.device_ended_at,
+        {{ dbt.datediff('aggregated.started_at', 'aggregated.ended_at', 'second') }} as duration_seconds,
+        aggregated.events,
+        aggregated.page_views,
+        -- the first page (path) or app screen (name) viewed
+        coalesce(first_view.page_path, first_view.event_name) as landing_page,
+        first_campaign.campaign_source,
+        first_campaign.campaign_medium,
+        first_campaign.campaign_name,
+        aggregated.orders,
+        aggregated.orders > 0 as has_order,
+        aggregated.last_message_id,
+        -- the newest load staged when the session was computed: a nightly run looks at what came after
+        (select max(_loaded_at) from {{ ref('stg_web__events') }}) as _loaded_at
+
+    from aggregated
+    inner join device_sessions
+        on device_sessions.anonymous_id = aggregated.anonymous_id
+        and device_sessions.session_number = aggregated.session_number
+    left join events as first_view on first_view.message_id = aggregated.first_view_message_id
+    left join events as first_campaign on first_campaign.message_id = aggregated.first_campaign_message_id
+
+)
+
+select * from final
