@@ -208,9 +208,24 @@ def _python() -> str:
     return str(venv) if venv.exists() else sys.executable
 
 
-def prepare_dbt_manifest() -> None:
-    """Parse the dbt project now if its manifest is stale, so parsing is not timed as a stage."""
-    subprocess.run([_python(), "-c", "import dagster_project.assets.dbt_project"], cwd=PROJECT_ROOT, check=True)
+def run_environment(workdir: Path, landing: Path) -> tuple[dict[str, Path], dict[str, str]]:
+    """The paths of a run into ``workdir`` and the environment its process gets."""
+    paths = {
+        "CDP_LANDING_DIR": landing,
+        "CDP_WAREHOUSE": workdir / "warehouse.duckdb",
+        "CDP_IDENTITY_REGISTRY": workdir / "identity_registry.duckdb",
+        "CDP_EXPORTS_DIR": workdir / "exports",
+    }
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # ephemeral run history, not the user's
+    env.update({k: str(v) for k, v in paths.items()})
+    return paths, env
+
+
+def prepare_dbt_manifest(workdir: Path, landing: Path) -> None:
+    """Parse the dbt project now, for the run's paths, if its manifest is stale: parsing is not
+    timed as a stage, and the runs parse partially, as a deployment's nightly runs do."""
+    _, env = run_environment(workdir, landing)
+    subprocess.run([_python(), "-c", "import dagster_project.assets.dbt_project"], cwd=PROJECT_ROOT, env=env, check=True)
 
 
 # -- one run -----------------------------------------------------------------------------------
@@ -267,14 +282,7 @@ def run_once(workdir: Path, landing: Path, sample_interval: float, fresh: bool =
         prepare_workdir(workdir)
     report_path = workdir / "run_report.json"
     log_path = workdir / "pipeline.log"
-    paths = {
-        "CDP_LANDING_DIR": landing,
-        "CDP_WAREHOUSE": workdir / "warehouse.duckdb",
-        "CDP_IDENTITY_REGISTRY": workdir / "identity_registry.duckdb",
-        "CDP_EXPORTS_DIR": workdir / "exports",
-    }
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # ephemeral run history, not the user's
-    env.update({k: str(v) for k, v in paths.items()})
+    paths, env = run_environment(workdir, landing)
     command = [
         _python(), "-m", "dagster_project.run",
         "--landing-dir", str(landing), "--warehouse", str(paths["CDP_WAREHOUSE"]),
@@ -341,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     data, reused = ensure_data(data_dir, args.people, args.seed, args.days)
     print(("Reusing" if reused else "Generated") + f" {data_dir / 'landing'}", flush=True)
     next_day = next_day_landing(data_dir, data) if args.incremental else None
-    prepare_dbt_manifest()
+    prepare_dbt_manifest(workdir, data_dir / "landing")
 
     runs: list[Measured] = []
     nightly: list[Measured] = []

@@ -28,10 +28,12 @@ STAGES = (EXTRACT, STAGING, IDENTITY, MARTS, SEGMENTS, QUALITY_GATE, EXPORTS, OV
 
 #: dbt model folders (fqn after the project name) → stage. Longest prefix wins.
 #: intermediate/deduplicated (one cleaned table per source, duplicates dropped) counts as staging:
-#: it is per-source cleaning, before any record is linked to another.
+#: it is per-source cleaning, before any record is linked to another. intermediate/sessions (web
+#: sessions before their customer is looked up) counts as marts: it builds marts.web_sessions.
 DBT_FOLDER_STAGES: dict[tuple[str, ...], str] = {
     ("staging",): STAGING,
     ("intermediate", "deduplicated"): STAGING,
+    ("intermediate", "sessions"): MARTS,
     ("intermediate", "identity"): IDENTITY,
     ("intermediate",): IDENTITY,
     ("registry",): IDENTITY,

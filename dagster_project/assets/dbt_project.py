@@ -1,5 +1,6 @@
 """The dbt project as Dagster sees it, with its manifest ready before definitions load."""
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -19,14 +20,22 @@ if _interpreter_bin not in os.environ.get("PATH", "").split(os.pathsep):
 _PROJECT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 
 
-def _manifest_is_stale(project: DbtProject) -> bool:
-    """True when there is no manifest or a project file changed since it was written.
+#: The database paths the manifest was parsed with, beside it.
+_PARSED_WITH = "cdp_parsed_with.json"
+
+
+def _manifest_is_stale(project: DbtProject, paths: dict[str, str]) -> bool:
+    """True when there is no manifest, it was parsed with other database paths, or a project
+    file changed since it was written.
 
     This is what lets an analyst drop a new segment model into ``models/segments/`` and see it
-    as assets on the next ``make run`` or schedule tick, without a separate parse step.
+    as assets on the next ``make run`` or schedule tick, without a separate parse step. The
+    paths matter because dbt re-parses the whole project (2 to 3 s, no partial parsing) in every
+    run whose rendered profile differs from the one the manifest was parsed with.
     """
     manifest = project.manifest_path
-    if not manifest.exists():
+    parsed_with = manifest.parent / _PARSED_WITH
+    if not manifest.exists() or not parsed_with.exists() or json.loads(parsed_with.read_text()) != paths:
         return True
     written = manifest.stat().st_mtime
     for name in _PROJECT_SOURCES:
@@ -42,12 +51,15 @@ cdp_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJE
 # Parse with the paths runs use by default (set for the parse only): dbt re-parses the whole
 # project (no partial parsing) whenever the rendered profile differs from the one it parsed with.
 _settings = Settings.from_env()
-with environment({
+_paths = {
     "CDP_WORK_DATABASE": os.environ.get("CDP_WORK_DATABASE") or str(work_database_of(_settings.warehouse_path)),
     "CDP_IDENTITY_REGISTRY": str(_settings.identity_registry_path),
-}):
+}
+with environment(_paths):
     # `dagster dev` re-parses on every load; elsewhere (the CLI, tests, a fresh clone) parse when the
-    # manifest is missing or older than the project, so no separate build step is ever needed.
+    # manifest is missing, older than the project or parsed for other paths, so no separate build
+    # step is ever needed.
     cdp_dbt_project.prepare_if_dev()
-    if _manifest_is_stale(cdp_dbt_project):
+    if _manifest_is_stale(cdp_dbt_project, _paths):
         cdp_dbt_project.preparer.prepare(cdp_dbt_project)
+        (cdp_dbt_project.manifest_path.parent / _PARSED_WITH).write_text(json.dumps(_paths, indent=2) + "\n")

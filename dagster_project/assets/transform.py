@@ -11,6 +11,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetMaterialization, Confi
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.publishing.faults import kill_if_requested
+from dagster_project.quality._gx import import_in_background
 from dagster_project.assets.dbt_project import cdp_dbt_project
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import environment
@@ -126,6 +127,7 @@ def cdp_dbt_models(
         "CDP_IDENTITY_REGISTRY": warehouse.registry_path,
         "CDP_RUN_ID": context.run.run_id,
     }
+    import_in_background()  # the quality gate's library, while this process waits for dbt
     with environment(variables):
         args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
         events = list(dbt.cli(args, context=context).stream())
