@@ -6,14 +6,73 @@
 -- that int_identity__record_identifiers reads), and the group is named after its earliest event
 -- (event time, then messageId), which stands for the group in the identity graph and is the
 -- evidence of the links the group makes. int_identity__record_anchors maps every event back.
+--
+-- Incremental: a nightly run regroups only the groups a new delivery touched: every event of the
+-- identifiers a re-delivered or new message carries now, and of the groups it was in before (a
+-- replaced copy can leave its group, which may then be named after another event). A run that
+-- processes an erasure request rebuilds the model (its pre-hook empties it).
+
+-- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_erasures_this_run on nightly runs only)
+
+{{ config(
+    materialized='incremental',
+    unique_key='message_id',
+    incremental_strategy='delete+insert',
+    pre_hook="{{ cdp_rebuild_on_erasure() }}",
+) }}
+
+{%- set only_changed = is_incremental() and not cdp_erasures_this_run() %}
+{%- set identifiers = ['anonymous_id', 'user_id', 'alias_previous_id', 'email', 'phone_raw', 'phone', 'first_name_normalized'] %}
 
 with
 
-events as (
+events as {{ cdp_not_materialized() }} (
 
-    select * from {{ ref('int_web__events_deduplicated') }}
+    select
+        message_id, event_at, anonymous_id, user_id,
+        case when event_type = 'alias' then previous_id end as alias_previous_id,
+        email, phone_raw, phone, first_name_normalized
+
+    from {{ ref('int_web__events_deduplicated') }}
 
 ),
+
+{% if only_changed %}
+
+touched_messages as {{ cdp_not_materialized() }} (
+
+    select message_id from {{ ref('stg_web__events') }}
+    where _loaded_at > (select max(_loaded_at) from {{ this }})
+       or (select max(_loaded_at) from {{ this }}) is null
+
+),
+
+touched_identifiers as (
+
+    select distinct {{ identifiers | join(', ') }}
+    from events
+    where message_id in (select message_id from touched_messages)
+       or message_id in (
+           select message_id from {{ this }}
+           where group_key in (select group_key from {{ this }} where message_id in (select message_id from touched_messages))
+       )
+
+),
+
+regrouped_events as (
+
+    select events.*
+    from events
+    inner join touched_identifiers
+        on {% for column in identifiers -%}
+        events.{{ column }} is not distinct from touched_identifiers.{{ column }}
+        {%- if not loop.last %}
+       and {% endif %}
+        {%- endfor %}
+
+),
+
+{% endif %}
 
 final as (
 
@@ -22,12 +81,13 @@ final as (
         event_at,
         first_value(message_id) over identifiers as group_key,
         count(*) over identifiers as group_events,
-        max(event_at) over identifiers as group_last_event_at
+        max(event_at) over identifiers as group_last_event_at,
+        -- the newest load staged when the group was formed: a nightly run looks at what came after
+        (select max(_loaded_at) from {{ ref('stg_web__events') }}) as _loaded_at
 
-    from events
+    from {{ 'regrouped_events' if only_changed else 'events' }}
     window identifiers as (
-        partition by anonymous_id, user_id, case when event_type = 'alias' then previous_id end,
-                     email, phone_raw, phone, first_name_normalized
+        partition by {{ identifiers | join(', ') }}
         order by event_at, message_id
         rows between unbounded preceding and unbounded following
     )
