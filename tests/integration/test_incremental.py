@@ -2,14 +2,16 @@
 
 The bundled sample is loaded without its last two days (and without its last CRM export); the
 warehouse is then copied. The original takes the held-back files as two nightly runs (incremental
-staging, deduplication and sessions); the copy takes the same files in the same two runs with
-``--full-refresh`` (every model rebuilt from all landed rows). The new files carry what makes
-incremental models go wrong when they are wrong: updated CRM contacts, a re-delivery of old web
-events received *earlier* than their first copy (so the old winner must be replaced), an old till
-transaction exported again, an erasure request for a person loaded in the first run (so rows
-already built must be forgotten), and, in the second night (which has no erasure, so the sessions
-are recomputed only where they changed), a re-delivery of an old event from *another device*
-received earlier than its first copy, which moves the event from one device's sessions to another's.
+staging, deduplication, sessions and event groups); the copy takes the same files in the same two
+runs with ``--full-refresh`` (every model rebuilt from all landed rows). The new files carry what
+makes incremental models go wrong when they are wrong: updated CRM contacts, a re-delivery of old
+web events received *earlier* than their first copy (so the old winner must be replaced), an old
+till transaction exported again, an erasure request for a person loaded in the first run (so rows
+already built must be forgotten), and, in the second night (which has no erasure, so sessions and
+event groups are recomputed only where they changed): a re-delivery of an old event from *another
+device*, received before its first copy, which moves the event from one device's sessions to
+another's; and a visit on a second device that takes a server-side call away from a session on a
+device that received nothing that night.
 """
 
 from __future__ import annotations
@@ -84,6 +86,32 @@ def _add_event_moved_to_another_device(landing: Path, night: str) -> tuple[str, 
     return moved["messageId"], moved["anonymousId"], other_device
 
 
+#: A server-side call (userId, no anonymousId) and the two devices whose sessions compete for it.
+CALL_USER, CALL_ID, FIRST_DEVICE, SECOND_DEVICE = "user-incremental-call", "call-incremental-1", "device-first", "device-second"
+
+
+def _web_event(message_id: str, timestamp: str, **fields: str) -> str:
+    return json.dumps({"messageId": message_id, "type": "track", "event": "Product Viewed", "userId": CALL_USER,
+                       "timestamp": timestamp, "receivedAt": timestamp, "properties": {}, "context": {}} | fields)
+
+
+def _add_server_call(landing: Path, night: str) -> None:
+    """A visit on one device and a server-side call of the same user five minutes later: the call
+    joins the device's session."""
+    (landing / "web" / f"events_{night}_server_call.jsonl").write_text("\n".join([
+        _web_event("visit-first-device", "2026-01-15T10:00:00.000Z", anonymousId=FIRST_DEVICE),
+        _web_event(CALL_ID, "2026-01-15T10:05:00.000Z", event="Order Completed"),
+    ]) + "\n")
+
+
+def _add_later_session_on_another_device(landing: Path, night: str) -> None:
+    """The same user on a second device a minute before the call: that session started later, so
+    the call moves to it, off a device that received nothing tonight."""
+    (landing / "web" / f"events_{night}_second_device.jsonl").write_text(
+        _web_event("visit-second-device", "2026-01-15T10:04:00.000Z", anonymousId=SECOND_DEVICE) + "\n"
+    )
+
+
 def _add_erasure_request(landing: Path, night: str) -> str:
     """Erase the first CRM contact with an e-mail in the first export (loaded by the first run)."""
     with open(landing / "crm" / "contacts_2026-01-01.csv", newline="", encoding="utf-8") as export:
@@ -140,12 +168,14 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     first_night, second_night = NIGHTS
     _release(landing, root / "held_back" / first_night)
     _add_late_deliveries(landing, first_night)
+    _add_server_call(landing, first_night)
     erased_email = _add_erasure_request(landing, first_night)
     _run(landing, incremental)
     _run(landing, rebuilt, "--full-refresh")
 
     _release(landing, root / "held_back" / second_night)
     moved = _add_event_moved_to_another_device(landing, second_night)
+    _add_later_session_on_another_device(landing, second_night)
     _run(landing, incremental)
     _run(landing, rebuilt, "--full-refresh")
     return {"incremental": incremental, "rebuilt": rebuilt, "erased_email": erased_email, "moved": moved}
@@ -174,6 +204,11 @@ def test_the_incremental_run_saw_what_it_must_handle(warehouses) -> None:
         assert conn.execute(
             "select anonymous_id from intermediate.int_web__events_deduplicated where message_id = ?", [message_id]
         ).fetchone()[0] == new_device
+        # the server-side call moved to the later session, on the device that received an event tonight
+        assert conn.execute(
+            "select anonymous_id, events, orders from intermediate.int_web__sessions where anonymous_id in (?, ?) order by 1",
+            [FIRST_DEVICE, SECOND_DEVICE],
+        ).fetchall() == [(FIRST_DEVICE, 1, 0), (SECOND_DEVICE, 2, 1)]
         # the erased person's CRM contact is gone from every built table
         for table in ("staging.stg_crm__contacts", "intermediate.int_crm__contacts_latest"):
             assert conn.execute(f"select count(*) from {table} where email = ?", [warehouses["erased_email"]]).fetchone()[0] == 0
