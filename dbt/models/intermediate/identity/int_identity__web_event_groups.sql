@@ -42,8 +42,7 @@ events as {{ cdp_not_materialized() }} (
 touched_messages as {{ cdp_not_materialized() }} (
 
     select message_id from {{ ref('stg_web__events') }}
-    where _loaded_at > (select max(_loaded_at) from {{ this }})
-       or (select max(_loaded_at) from {{ this }}) is null
+    where _loaded_at > coalesce((select max(_loaded_at) from {{ this }}), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
 
 ),
 

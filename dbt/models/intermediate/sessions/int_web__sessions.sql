@@ -47,14 +47,20 @@ deliveries as {{ cdp_not_materialized() }} (
 
 ),
 
+new_messages as (
+
+    select distinct message_id from deliveries
+    where _loaded_at > coalesce((select max(_loaded_at) from {{ this }}), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+
+),
+
+-- every copy of those messages, old and new (joined, not `in`: DuckDB then hashes the few new
+-- messages rather than every delivery)
 touched_deliveries as (
 
-    select anonymous_id, user_id from deliveries
-    where message_id in (
-        select message_id from deliveries
-        where _loaded_at > (select max(_loaded_at) from {{ this }})
-           or (select max(_loaded_at) from {{ this }}) is null
-    )
+    select deliveries.anonymous_id, deliveries.user_id
+    from new_messages
+    inner join deliveries on deliveries.message_id = new_messages.message_id
 
 ),
 
@@ -245,6 +251,25 @@ aggregated as (
 
 ),
 
+-- the first view's and first campaign's events, for their page and campaign fields: joined from
+-- these few, not from every event (DuckDB would build its hash table on all of them)
+picked_messages as (
+
+    select first_view_message_id as message_id from aggregated where first_view_message_id is not null
+    union
+    select first_campaign_message_id from aggregated where first_campaign_message_id is not null
+
+),
+
+picked_events as (
+
+    select events.message_id, events.page_path, events.event_name,
+           events.campaign_source, events.campaign_medium, events.campaign_name
+    from picked_messages
+    inner join events on events.message_id = picked_messages.message_id
+
+),
+
 final as (
 
     select
@@ -277,8 +302,8 @@ final as (
     inner join device_sessions
         on device_sessions.anonymous_id = aggregated.anonymous_id
         and device_sessions.session_number = aggregated.session_number
-    left join events as first_view on first_view.message_id = aggregated.first_view_message_id
-    left join events as first_campaign on first_campaign.message_id = aggregated.first_campaign_message_id
+    left join picked_events as first_view on first_view.message_id = aggregated.first_view_message_id
+    left join picked_events as first_campaign on first_campaign.message_id = aggregated.first_campaign_message_id
 
 )
 
