@@ -23,10 +23,10 @@ class WarehouseResource(ConfigurableResource):
 
     ``warehouse_path`` is the published analysts' warehouse; every step of a run reads and writes
     the working database beside it (``publishing/layout.py``) and only the last step publishes.
-    Defaults come from ``CDP_WAREHOUSE``, ``CDP_IDENTITY_REGISTRY``, ``CDP_EXPORTS_DIR`` and
-    ``CDP_LANDING_DIR`` (see ``settings.py``; ``CDP_EXTRACT_VERIFY_CHECKSUMS`` sets ``verify_checksums``), so the UI, the CLI and the nightly schedule all use
-    the same paths unless a run overrides them. An empty registry or exports path means "beside
-    the warehouse".
+    Defaults come from ``CDP_WAREHOUSE``, ``CDP_IDENTITY_REGISTRY``, ``CDP_EXPORTS_DIR``,
+    ``CDP_LANDING_DIR`` and ``CDP_EXTRACT_VERIFY_CHECKSUMS`` (see ``settings.py``), so the UI, the
+    CLI and the nightly schedule all use the same paths unless a run overrides them. An empty
+    registry or exports path means "beside the warehouse".
     """
 
     warehouse_path: str

@@ -216,9 +216,8 @@ def numpy_integers(df: pd.DataFrame) -> pd.DataFrame:
     DuckDB hands pandas an integer column holding nulls as a nullable ``Int64`` (and an INTEGER
     column as ``int32``). GX 1.24 checks a range on those by calling a Python function for every
     value (about 3 s per column at 2.4 million customers); on ``int64`` or ``float64`` it is one
-    vectorised step. A column without
-    nulls becomes ``int64``, one with nulls ``float64`` (NaN is null to GX, as NA was): integers
-    below 2**53 stay exact.
+    vectorised step. A column without nulls becomes ``int64``, one with nulls ``float64`` (NaN is
+    null to GX, as NA was): integers below 2**53 stay exact.
     """
     converted = {}
     for column, dtype in df.dtypes.items():

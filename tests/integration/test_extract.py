@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -163,8 +164,6 @@ def test_a_loaded_file_with_the_same_size_and_mtime_is_not_read_again(landing: P
 
 
 def test_a_touched_file_is_hashed_once_and_then_skipped(landing: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
     path = write(landing / "crm" / "contacts_1.csv", [CRM_HEADER, crm_row("C1")])
     with connect(db) as conn:
         load_source(conn, CRM_CONTACTS, landing)
@@ -179,8 +178,6 @@ def test_a_touched_file_is_hashed_once_and_then_skipped(landing: Path, db: Path,
 
 
 def test_verify_checksums_finds_a_change_that_kept_size_and_mtime(landing: Path, db: Path) -> None:
-    import os
-
     path = write(landing / "crm" / "contacts_1.csv", [CRM_HEADER, crm_row("C1")])
     with connect(db) as conn:
         load_source(conn, CRM_CONTACTS, landing)

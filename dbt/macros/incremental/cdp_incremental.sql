@@ -41,6 +41,27 @@
 {%- endmacro %}
 
 
+{#- Models that recompute only what new web deliveries touched (int_web__sessions,
+    int_identity__web_event_groups) keep in `_loaded_at` the newest load staged when each row was
+    computed (cdp_newest_load), and look at the deliveries loaded after the newest of these
+    (cdp_loaded_after_this). They do so on a nightly run without an erasure request
+    (cdp_recompute_touched_only); otherwise they recompute every row. -#}
+{% macro cdp_recompute_touched_only() -%}
+    {{ return(is_incremental() and not cdp_erasures_this_run()) }}
+{%- endmacro %}
+
+{#- A condition on `_loaded_at`: loaded after the newest load this model has seen (every row
+    while it is empty). -#}
+{% macro cdp_loaded_after_this() -%}
+    _loaded_at > coalesce((select max(_loaded_at) from {{ this }}), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+{%- endmacro %}
+
+{#- The newest load of `relation`: the `_loaded_at` a recomputed row records. -#}
+{% macro cdp_newest_load(relation) -%}
+    (select max(_loaded_at) from {{ relation }})
+{%- endmacro %}
+
+
 {#- Pre-hook of a deduplication model: delete the kept rows that carry an erased identifier (the
     erasure requests of this run); nothing on a full build or while the suppression list is empty. -#}
 {% macro cdp_forget_erased_rows(key, identifiers) -%}

@@ -12,7 +12,7 @@
 -- replaced copy can leave its group, which may then be named after another event). A run that
 -- processes an erasure request rebuilds the model (its pre-hook empties it).
 
--- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_erasures_this_run on nightly runs only)
+-- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_recompute_touched_only on nightly runs only)
 
 {{ config(
     materialized='incremental',
@@ -21,7 +21,7 @@
     pre_hook="{{ cdp_rebuild_on_erasure() }}",
 ) }}
 
-{%- set only_changed = is_incremental() and not cdp_erasures_this_run() %}
+{%- set only_changed = cdp_recompute_touched_only() %}
 {%- set identifiers = ['anonymous_id', 'user_id', 'alias_previous_id', 'email', 'phone_raw', 'phone', 'first_name_normalized'] %}
 
 with
@@ -42,7 +42,7 @@ events as {{ cdp_not_materialized() }} (
 touched_messages as {{ cdp_not_materialized() }} (
 
     select message_id from {{ ref('stg_web__events') }}
-    where _loaded_at > coalesce((select max(_loaded_at) from {{ this }}), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+    where {{ cdp_loaded_after_this() }}
 
 ),
 
@@ -82,7 +82,7 @@ final as (
         count(*) over identifiers as group_events,
         max(event_at) over identifiers as group_last_event_at,
         -- the newest load staged when the group was formed: a nightly run looks at what came after
-        (select max(_loaded_at) from {{ ref('stg_web__events') }}) as _loaded_at
+        {{ cdp_newest_load(ref('stg_web__events')) }} as _loaded_at
 
     from {{ 'regrouped_events' if only_changed else 'events' }}
     window identifiers as (

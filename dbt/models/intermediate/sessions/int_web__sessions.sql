@@ -18,7 +18,7 @@
 -- recomputed sessions and the stored sessions of other devices. A run that processes an erasure
 -- request rebuilds the model (its pre-hook empties it): erased events leave no new delivery.
 
--- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_erasures_this_run on nightly runs only)
+-- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_recompute_touched_only on nightly runs only)
 
 {{ config(
     materialized='incremental',
@@ -28,7 +28,7 @@
 ) }}
 
 {%- set inactivity_ms = var('web_session_inactivity_minutes') * 60 * 1000 %}
-{%- set only_changed = is_incremental() and not cdp_erasures_this_run() %}
+{%- set only_changed = cdp_recompute_touched_only() %}
 
 with
 
@@ -50,7 +50,7 @@ deliveries as {{ cdp_not_materialized() }} (
 new_messages as (
 
     select distinct message_id from deliveries
-    where _loaded_at > coalesce((select max(_loaded_at) from {{ this }}), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+    where {{ cdp_loaded_after_this() }}
 
 ),
 
@@ -296,7 +296,7 @@ final as (
         aggregated.orders > 0 as has_order,
         aggregated.last_message_id,
         -- the newest load staged when the session was computed: a nightly run looks at what came after
-        (select max(_loaded_at) from {{ ref('stg_web__events') }}) as _loaded_at
+        {{ cdp_newest_load(ref('stg_web__events')) }} as _loaded_at
 
     from aggregated
     inner join device_sessions
