@@ -1,0 +1,45 @@
+"""When the dbt manifest is parsed again before definitions load."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+from dagster_project.assets.dbt_project import _PARSED_WITH, _manifest_is_stale
+
+PATHS = {"CDP_WORK_DATABASE": "/w/work/cdp.duckdb", "CDP_IDENTITY_REGISTRY": "/w/identity_registry.duckdb"}
+
+
+def _project(tmp_path: Path, parsed_with: dict[str, str] | None) -> SimpleNamespace:
+    (tmp_path / "models").mkdir()
+    model = tmp_path / "models" / "a.sql"
+    model.write_text("select 1")
+    manifest = tmp_path / "target" / "manifest.json"
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    os.utime(model, (manifest.stat().st_mtime - 10,) * 2)  # the model is older than the manifest
+    if parsed_with is not None:
+        (manifest.parent / _PARSED_WITH).write_text(json.dumps(parsed_with))
+    return SimpleNamespace(manifest_path=manifest, project_dir=tmp_path)
+
+
+def test_a_manifest_parsed_for_the_same_paths_is_fresh(tmp_path: Path) -> None:
+    assert not _manifest_is_stale(_project(tmp_path, PATHS), PATHS)
+
+
+def test_a_manifest_parsed_for_other_paths_is_stale(tmp_path: Path) -> None:
+    # dbt would re-parse the whole project in every run with a profile rendered for other paths
+    assert _manifest_is_stale(_project(tmp_path, PATHS | {"CDP_WORK_DATABASE": "/elsewhere.duckdb"}), PATHS)
+
+
+def test_a_manifest_without_its_paths_is_stale(tmp_path: Path) -> None:
+    assert _manifest_is_stale(_project(tmp_path, None), PATHS)
+
+
+def test_a_model_newer_than_the_manifest_makes_it_stale(tmp_path: Path) -> None:
+    project = _project(tmp_path, PATHS)
+    model = tmp_path / "models" / "a.sql"
+    os.utime(model, (project.manifest_path.stat().st_mtime + 10,) * 2)
+    assert _manifest_is_stale(project, PATHS)
