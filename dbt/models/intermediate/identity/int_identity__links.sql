@@ -33,24 +33,12 @@ record_anchors as {{ cdp_not_materialized() }} (
 
 ),
 
-anchors as (
-
-    select source, record_key, node_key
-    from record_nodes
-    where is_anchor
-
-),
-
 -- a web event group stands for all its events: records counts them
 co_occurrences as (
 
-    select anchors.node_key as node_a, record_nodes.node_key as node_b,
-           record_nodes.source, record_nodes.record_key, record_nodes.observed_at, record_nodes.records
+    select anchor_node_key as node_a, node_key as node_b, source, record_key, observed_at, records
     from record_nodes
-    inner join anchors
-        on anchors.source = record_nodes.source
-        and anchors.record_key = record_nodes.record_key
-    where not record_nodes.is_anchor
+    where not is_anchor
 
 ),
 

@@ -13,14 +13,6 @@ record_nodes as {{ cdp_not_materialized() }} (
 
 ),
 
-anchors as (
-
-    select source, record_key, node_key
-    from record_nodes
-    where is_anchor
-
-),
-
 -- every source record's anchor (a web event's is its group's), for records matched one by one
 record_anchors as {{ cdp_not_materialized() }} (
 
@@ -45,10 +37,7 @@ edges as (
 
     select anchor_node.node_id as node_a, other_node.node_id as node_b
     from record_nodes
-    inner join anchors
-        on anchors.source = record_nodes.source
-        and anchors.record_key = record_nodes.record_key
-    inner join nodes as anchor_node on anchor_node.node_key = anchors.node_key
+    inner join nodes as anchor_node on anchor_node.node_key = record_nodes.anchor_node_key
     inner join nodes as other_node on other_node.node_key = record_nodes.node_key
     where not record_nodes.is_anchor
 

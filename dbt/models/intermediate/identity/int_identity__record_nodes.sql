@@ -67,6 +67,7 @@ anchored as (
         usable.observed_at,
         usable.records,
         usable.node_key,
+        record_anchor_nodes.anchor_node_key,
         false as is_record_node,
         usable.node_key = record_anchor_nodes.anchor_node_key as is_anchor
 
@@ -85,6 +86,7 @@ record_nodes as (
         records.observed_at,
         1 as records,
         {{ dbt.concat(["'record:'", 'records.source', "':'", 'records.record_key']) }} as node_key,
+        {{ dbt.concat(["'record:'", 'records.source', "':'", 'records.record_key']) }} as anchor_node_key,
         true as is_record_node,
         true as is_anchor
 
