@@ -55,13 +55,21 @@ _RAW_DDL = [
 ]
 
 
+#: How the landed values are stored. The raw layer keeps every landed row for good and each row is
+#: read once more (by staging), so it is stored small: ZSTD holds a day of web events (258 MB of
+#: JSON lines at 1,000,000 people) in 34 MB, where DuckDB's default (DICT_FSST) takes 130 MB and
+#: 2.4 times as long to write. Lineage columns repeat one value per file and keep the default.
+#: A warehouse created before keeps the compression its raw tables were created with.
+_LANDED_TEXT_COMPRESSION = "using compression zstd"
+
+
 def raw_table_ddl(source: CsvSource | JsonLinesSource) -> list[str]:
     """``create table`` for a source's raw table (contract columns as landed, plus lineage), and
     ``add column`` for contract columns added since an existing warehouse created it."""
     if isinstance(source, CsvSource):
-        columns = {name: "varchar" for name in source.column_names}
+        columns = {name: f"varchar {_LANDED_TEXT_COMPRESSION}" for name in source.column_names}
     else:
-        columns = {"payload": "json"}
+        columns = {"payload": f"json {_LANDED_TEXT_COMPRESSION}"}
     columns |= LINEAGE_COLUMNS
     body = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
     return [

@@ -264,3 +264,23 @@ def test_missing_source_folder_is_an_empty_source(tmp_path: Path, db: Path) -> N
     with connect(db) as conn:
         report = load_source(conn, WEB_EVENTS, tmp_path / "nowhere")
     assert report.files == []
+
+
+def test_landed_values_are_stored_with_zstd(landing: Path, db: Path) -> None:
+    """The raw layer keeps every landed row for good: its text columns are ZSTD-compressed
+    (a quarter of the default's size for JSON lines), its lineage columns are not forced."""
+    write(landing / "web" / "events_1.jsonl", [event(f"m{i}", properties={"url": f"https://shop.example/p/{i}"}) for i in range(3000)])
+    write(landing / "crm" / "contacts_1.csv", [CRM_HEADER, *(crm_row(f"C{i}") for i in range(3000))])
+    with connect(db) as conn:
+        load_source(conn, WEB_EVENTS, landing)
+        load_source(conn, CRM_CONTACTS, landing)
+        conn.execute("checkpoint")
+        stored = dict(conn.execute(
+            """select table_name || '.' || column_name, list(distinct compression order by compression)
+               from (select 'web_events' as table_name, * from pragma_storage_info('raw.web_events')
+                     union all select 'crm_contacts', * from pragma_storage_info('raw.crm_contacts'))
+               where segment_type in ('VARCHAR', 'JSON') group by all"""
+        ).fetchall())
+    assert stored["web_events.payload"] == ["ZSTD"]
+    assert stored["crm_contacts.contact_id"] == ["ZSTD"]
+    assert "ZSTD" not in stored["web_events._load_id"]
