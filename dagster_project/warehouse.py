@@ -63,6 +63,10 @@ _RAW_DDL = [
 _LANDED_TEXT_COMPRESSION = "using compression zstd"
 
 
+#: Write-ahead log kept before DuckDB checkpoints a writer's connection (see ``connect``).
+_CHECKPOINT_THRESHOLD = "1GB"
+
+
 def raw_table_ddl(source: CsvSource | JsonLinesSource) -> list[str]:
     """``create table`` for a source's raw table (contract columns as landed, plus lineage), and
     ``add column`` for contract columns added since an existing warehouse created it."""
@@ -86,6 +90,12 @@ def connect(path: Path, memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT) -> Iter
     try:
         conn.execute("set TimeZone = 'UTC'")
         conn.execute(f"set memory_limit = '{memory_limit}'")
+        # The extract commits once per landed file. Past DuckDB's default threshold (16 MB of
+        # write-ahead log) every commit of a day's file checkpointed, compressing the table's
+        # last, still partial row group again each time: 0.25 s of a 0.6 s load of 21 MB of web
+        # events. The log is durable at commit either way; it is checkpointed every 1 GB and when
+        # the connection closes.
+        conn.execute(f"set checkpoint_threshold = '{_CHECKPOINT_THRESHOLD}'")
         for statement in [*_RAW_DDL, *(ddl for s in ALL_SOURCES for ddl in raw_table_ddl(s))]:
             conn.execute(statement)
         yield conn
