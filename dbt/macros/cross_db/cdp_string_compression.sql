@@ -5,8 +5,10 @@
     distinct short keys: writing the identity graph's tables spent three times as long
     compressing the keys as writing them, for little space saved. A folder or model opts out with
     `+meta: {cdp_compress_strings: false}`. The setting is global to the DuckDB database, so every
-    model sets it, on or off, and none inherits it from the model before. Other engines choose
-    their own encodings: nothing is run. -#}
+    model sets it, on or off, and none inherits it from the model before. It decides for the row
+    groups DuckDB writes while the model runs (every full one); rows of a small table wait in the
+    write-ahead log and are compressed at the next checkpoint, under whatever is set then.
+    Other engines choose their own encodings: nothing is run. -#}
 {% macro cdp_string_compression() -%}
     {{ return(adapter.dispatch('cdp_string_compression', 'cdp')()) }}
 {%- endmacro %}
