@@ -8,10 +8,10 @@ from pathlib import Path
 
 import duckdb
 from dagster import ConfigurableResource, InitResourceContext
-from dagster_dbt import DbtCliResource
 
 from dagster_project import warehouse
 from dagster_project.assets.dbt_project import cdp_dbt_project
+from dagster_project.dbt_cli import CdpDbtCliResource
 from dagster_project.publishing.journal import RegistryJournal
 from dagster_project.publishing.layout import Layout
 from dagster_project.publishing.release import published_run_id
@@ -100,5 +100,5 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
             exports_dir=str(settings.exports_dir),
             verify_checksums=settings.verify_checksums,
         ),
-        "dbt": DbtCliResource(project_dir=cdp_dbt_project),
+        "dbt": CdpDbtCliResource(project_dir=cdp_dbt_project),
     }
