@@ -52,28 +52,53 @@ consent as (
 
 ),
 
+-- Each source's records joined to their customer once, keeping the records that offer an
+-- attribute; the values are unpivoted below. (One join per attribute scanned every customer
+-- record fourteen times.)
+crm_values as (
+
+    select records.customer_id, contacts.updated_at as observed_at,
+           contacts.first_name, contacts.last_name, cast(contacts.birth_date as {{ dbt.type_string() }}) as birth_date,
+           contacts.street, contacts.city, contacts.postal_code, contacts.country
+    from contacts inner join records on records.source = 'crm' and records.record_key = contacts.contact_id
+
+),
+
+web_values as (
+
+    select records.customer_id, events.event_at as observed_at,
+           events.first_name, events.last_name, events.postal_code,
+           -- a country is a person's attribute only on identify calls (others: the locale's region)
+           case when events.event_type = 'identify' then events.country end as country
+    from events inner join records on records.source = 'web' and records.record_key = events.message_id
+    where events.first_name is not null or events.last_name is not null or events.postal_code is not null
+        or (events.event_type = 'identify' and events.country is not null)
+
+),
+
+pos_values as (
+
+    select records.customer_id, transactions.transaction_at as observed_at,
+           transactions.first_name, transactions.last_name, transactions.postal_code
+    from transactions inner join records on records.source = 'pos' and records.record_key = transactions.transaction_id
+    where transactions.first_name is not null or transactions.last_name is not null or transactions.postal_code is not null
+
+),
+
 -- every attribute value every record offers, with its source's priority for that attribute
 attribute_values as (
 
-    {%- set person_attributes = [
-        ('first_name', 'first_name'), ('last_name', 'last_name'), ('birth_date', 'cast(birth_date as ' ~ dbt.type_string() ~ ')'),
-        ('street', 'street'), ('city', 'city'), ('postal_code', 'postal_code'), ('country', 'country'),
+    {%- set source_attributes = [
+        ('crm_values', 1, ['first_name', 'last_name', 'birth_date', 'street', 'city', 'postal_code', 'country']),
+        ('web_values', 2, ['first_name', 'last_name', 'postal_code', 'country']),
+        ('pos_values', 3, ['first_name', 'last_name', 'postal_code']),
     ] %}
-    {%- for attribute, expression in person_attributes %}
-    {% if not loop.first %}union all{% endif %}
-    select records.customer_id, '{{ attribute }}' as attribute, {{ expression }} as value, 1 as priority, contacts.updated_at as observed_at
-    from contacts inner join records on records.source = 'crm' and records.record_key = contacts.contact_id
+    {%- for relation, priority, attributes in source_attributes %}
+    {%- for attribute in attributes %}
+    {% if not loop.first or relation != 'crm_values' %}union all{% endif %}
+    select customer_id, '{{ attribute }}' as attribute, {{ attribute }} as value, {{ priority }} as priority, observed_at
+    from {{ relation }}
     {%- endfor %}
-    {%- for attribute in ['first_name', 'last_name', 'postal_code', 'country'] %}
-    union all
-    select records.customer_id, '{{ attribute }}', {{ attribute }}, 2, events.event_at
-    from events inner join records on records.source = 'web' and records.record_key = events.message_id
-    where events.event_type = 'identify' or '{{ attribute }}' <> 'country'
-    {%- endfor %}
-    {%- for attribute in ['first_name', 'last_name', 'postal_code'] %}
-    union all
-    select records.customer_id, '{{ attribute }}', {{ attribute }}, 3, transactions.transaction_at
-    from transactions inner join records on records.source = 'pos' and records.record_key = transactions.transaction_id
     {%- endfor %}
     union all
     select customer_id, identifier_type, identifier_value,
@@ -83,16 +108,20 @@ attribute_values as (
 
 ),
 
-ranked_values as (
+-- how often, and how lately, each customer's records offer each value of an attribute
+value_counts as (
 
     select
         customer_id,
         attribute,
         value,
-        row_number() over (
-            partition by customer_id, attribute
-            order by priority, count(*) desc, max(observed_at) desc, value
-        ) as value_rank
+        priority,
+        count(*) as observations,
+        -- most recent first, undated last: microseconds before the epoch, in ascending order
+        coalesce(
+            {{ dbt.datediff('max(observed_at)', "cast('1970-01-01' as " ~ dbt.type_timestamp() ~ ")", 'microsecond') }},
+            9223372036854775807
+        ) as recency_rank
 
     from attribute_values
     where value is not null
@@ -100,15 +129,17 @@ ranked_values as (
 
 ),
 
+-- per attribute, the value from the highest-priority source, then the most frequent, then the
+-- most recent, then the first in order: one aggregate over every customer's values, where a
+-- row_number() window sorted them all and a second aggregate pivoted the winners
 golden as (
 
     select
         customer_id,
         {%- for attribute in ['first_name', 'last_name', 'email', 'phone', 'street', 'city', 'postal_code', 'country', 'birth_date', 'loyalty_id'] %}
-        max(case when attribute = '{{ attribute }}' then value end) as {{ attribute }}{{ ',' if not loop.last }}
+        {{ cdp_arg_min('value', ['priority', '-observations', 'recency_rank', 'value'], "attribute = '" ~ attribute ~ "'") }} as {{ attribute }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from ranked_values
-    where value_rank = 1
+    from value_counts
     group by customer_id
 
 ),
