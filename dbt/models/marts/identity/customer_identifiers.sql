@@ -11,14 +11,27 @@ identifiers as (
 
 ),
 
--- every source record with the record its identifiers are listed under (a web event: its group's)
+-- every record its identifiers are listed under (a web event: its group's earliest event), with
+-- the records it stands for per anchor, aggregated before anything is joined to them: joined
+-- event by event, each identifier of a group was repeated once per event of the group (19
+-- million rows at 1,000,000 people, for 4.8 million identifiers)
+records_by_anchor as (
+
+    select source, group_record_key, anchor_node_key,
+           min(observed_at) as first_seen_at,
+           max(observed_at) as last_seen_at,
+           count(*) as records
+    from {{ ref('int_identity__record_anchors') }}
+    group by source, group_record_key, anchor_node_key
+
+),
+
 records as (
 
-    select record_anchors.source, record_anchors.group_record_key, record_anchors.observed_at,
-           assignment.customer_id
-    from {{ ref('int_identity__record_anchors') }} as record_anchors
+    select records_by_anchor.*, assignment.customer_id
+    from records_by_anchor
     inner join {{ ref('int_identity__customer_assignment') }} as assignment
-        on assignment.node_key = record_anchors.anchor_node_key
+        on assignment.node_key = records_by_anchor.anchor_node_key
 
 ),
 
@@ -40,9 +53,9 @@ final as (
         records.customer_id,
         excluded.node_key is null as used_for_linking,
         excluded.exclusions,
-        min(records.observed_at) as first_seen_at,
-        max(records.observed_at) as last_seen_at,
-        count(*) as records
+        min(records.first_seen_at) as first_seen_at,
+        max(records.last_seen_at) as last_seen_at,
+        cast(sum(records.records) as {{ dbt.type_bigint() }}) as records
 
     from identifiers
     inner join records
