@@ -171,29 +171,46 @@ all_seen_with as (
 
 ),
 
-shared as (
+-- the identifiers seen with too many distinct values, counted before anything else is joined:
+-- a few dozen of the millions of (identifier, linked value) pairs
+over_limit as (
 
     select
         seen_with.identifier_type,
         seen_with.identifier_value,
         seen_with.node_key,
-        'shared' as exclusion,
-        {{ dbt.concat([
-            "'seen with '", "cast(count(distinct seen_with.linked_value) as " ~ dbt.type_string() ~ ")",
-            "' distinct '", "limits.linked_type", "' values (limit '",
-            "cast(limits.max_distinct as " ~ dbt.type_string() ~ ")", "'): '", "limits.reason"
-        ]) }} as reason,
-        values_in_use.records
+        limits.linked_type,
+        limits.max_distinct,
+        limits.reason,
+        count(distinct seen_with.linked_value) as distinct_values
 
     from all_seen_with as seen_with
     inner join limits
         on limits.identifier_type = seen_with.identifier_type
         and limits.linked_type = seen_with.linked_type
-    inner join values_in_use
-        on values_in_use.node_key = seen_with.node_key
     group by seen_with.identifier_type, seen_with.identifier_value, seen_with.node_key,
-             limits.linked_type, limits.max_distinct, limits.reason, values_in_use.records
+             limits.linked_type, limits.max_distinct, limits.reason
     having count(distinct seen_with.linked_value) > limits.max_distinct
+
+),
+
+shared as (
+
+    select
+        over_limit.identifier_type,
+        over_limit.identifier_value,
+        over_limit.node_key,
+        'shared' as exclusion,
+        {{ dbt.concat([
+            "'seen with '", "cast(over_limit.distinct_values as " ~ dbt.type_string() ~ ")",
+            "' distinct '", "over_limit.linked_type", "' values (limit '",
+            "cast(over_limit.max_distinct as " ~ dbt.type_string() ~ ")", "'): '", "over_limit.reason"
+        ]) }} as reason,
+        values_in_use.records
+
+    from over_limit
+    -- one row per node: node_key is '<type>:<value>'
+    inner join values_in_use on values_in_use.node_key = over_limit.node_key
 
 ),
 
