@@ -1,4 +1,4 @@
-{#- Every field is read from the payload in one parse per row (cdp_json_strings): a Segment
+{#- Every field is read from the payload in one pass per row (cdp_select_json_fields): a Segment
     event is a deep document, and parsing it once per field made this the slowest model.
     Traits are read both at the top level (identify) and under context.traits (every other
     call); the right one is chosen below. -#}
@@ -46,31 +46,10 @@ source as (
 
 ),
 
-parsed as (
-
-    select
-        {{ cdp_json_strings('payload', string_fields.values() | list) }} as string_values,
-        {{ cdp_json_extracts('payload', document_fields.values() | list) }} as document_values,
-        _source_file,
-        _source_line,
-        _load_id,
-        _loaded_at
-
-    from source
-
-),
-
 unpacked as (
 
-    select
-        {{ cdp_unpack_json_list('string_values', string_fields) }},
-        {{ cdp_unpack_json_list('document_values', document_fields) }},
-        _source_file,
-        _source_line,
-        _load_id,
-        _loaded_at
-
-    from parsed
+    {{ cdp_select_json_fields('source', 'payload', string_fields, document_fields,
+                              ['_source_file', '_source_line', '_load_id', '_loaded_at']) }}
 
 ),
 
