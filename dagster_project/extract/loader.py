@@ -144,6 +144,11 @@ class _CheckedField:
         return columns
 
 
+def _checked_columns(checked: list[_CheckedField]) -> str:
+    """The select list that computes every checked field's values once, for the checks above it."""
+    return ", ".join(column for field in checked for column in field.columns)
+
+
 def _field_problem(checked: _CheckedField) -> str | None:
     """SQL yielding ``{field, reason}`` when the value breaks its contract, else null."""
     field_def, value = checked.field, checked.value
@@ -373,7 +378,7 @@ class SourceLoader:
                 select {select_columns}, n.line as _line,
                        {_problems_list([p for p in problems if p])} as _problems,
                        {record} as _record
-                from (select *, {", ".join(col for c in checked for col in c.columns)} from _landed l) as l
+                from (select *, {_checked_columns(checked)} from _landed l) as l
                 join _record_lines n on n.rid = l._rid"""
         )
         known = set(source.column_names)
@@ -539,7 +544,7 @@ class SourceLoader:
                        case when len(problems) > 0 then line end as _record
                 from (
                     select _line, line, {_problems_list(problems)} as problems
-                    from (select *, {", ".join(col for c in checked.values() for col in c.columns)} from _json_lines)
+                    from (select *, {_checked_columns(list(checked.values()))} from _json_lines)
                 )"""
         )
 
