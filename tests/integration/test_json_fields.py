@@ -65,6 +65,8 @@ def test_json_transform_reads_what_the_paths_read(tmp_path: Path, monkeypatch: p
     assert len(fast) == len(DOCUMENTS)
     assert fast[0][:2] == ("123", "1.2.3.4")  # a number read as a string, as json_extract_string does
     assert fast[3][0] is None  # "UserId" is not userId: keys match case-sensitively
+    assert fast[3][-2] is None  # context.traits is an explicit JSON null: SQL null, as a missing one
+    assert fast[1][-3] == '{"address":{"country":"DE"}}'  # a document is its JSON text
 
 
 @pytest.mark.parametrize("fields", [

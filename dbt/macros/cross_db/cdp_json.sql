@@ -13,13 +13,14 @@
 {%- endmacro %}
 
 
-{#- Sub-document at a JSONPath, kept as JSON (DuckDB: JSON type; Spark: JSON text). -#}
+{#- Sub-document at a JSONPath, kept as JSON (DuckDB: JSON type; Spark: JSON text); JSON null or a
+    missing path as SQL null, as Spark's get_json_object and DuckDB's json_transform give them. -#}
 {% macro cdp_json_extract(json_expr, path) -%}
     {{ return(adapter.dispatch('cdp_json_extract', 'cdp')(json_expr, path)) }}
 {%- endmacro %}
 
 {% macro duckdb__cdp_json_extract(json_expr, path) -%}
-    json_extract({{ json_expr }}, {{ cdp_sql_string(path) }})
+    nullif(json_extract({{ json_expr }}, {{ cdp_sql_string(path) }}), 'null')
 {%- endmacro %}
 
 {% macro spark__cdp_json_extract(json_expr, path) -%}
@@ -49,7 +50,10 @@
 {%- endmacro %}
 
 {% macro duckdb__cdp_json_extracts(json_expr, paths) -%}
-    json_extract({{ json_expr }}, [{% for path in paths %}{{ cdp_sql_string(path) }}{% if not loop.last %}, {% endif %}{% endfor %}])
+    list_transform(
+        json_extract({{ json_expr }}, [{% for path in paths %}{{ cdp_sql_string(path) }}{% if not loop.last %}, {% endif %}{% endfor %}]),
+        lambda document: nullif(document, 'null')
+    )
 {%- endmacro %}
 
 {% macro spark__cdp_json_extracts(json_expr, paths) -%}
@@ -104,22 +108,22 @@
     ) as parsed
 {%- endmacro %}
 
-{#- DuckDB: json_transform walks the document once into a struct of every wanted string; a list
-    of paths (json_extract_string) walks it from the root again for each path, which cost a fifth
-    of stg_web__events at 10 million events. Keys match case-sensitively, as the paths do; a
+{#- DuckDB: json_transform walks the document once into a struct of every wanted string and
+    document; a list of paths (json_extract_string, json_extract) walks it from the root again
+    for each path, and a second list for the documents parsed every payload twice: a fifth of
+    stg_web__events at 10 million events each. Keys match case-sensitively, as the paths do; a
     number, boolean, object or array read into VARCHAR is its JSON text, as json_extract_string
-    gives it. The documents are still read with json_extract (cdp_json_extracts): json_transform
-    gives SQL null for an explicit JSON null, where json_extract gives the JSON value null. A
-    string under a document (traits.email) is read from that document, a small second parse.
-    tests/integration/test_json_fields.py holds this to the portable version. -#}
+    gives it; a document (JSON) is its JSON text, and an explicit JSON null is SQL null, as
+    cdp_json_extract gives it. A string under a document (traits.email) is read from that
+    document, a small second parse. tests/integration/test_json_fields.py holds this to the
+    portable version. -#}
 {% macro duckdb__cdp_select_json_fields(relation, json_column, string_fields, document_fields, passthrough) -%}
     {%- set tree = {} -%}
     {%- set columns = {} -%}
     {%- set from_documents = {} -%}
-    {%- set document_index = {} -%}
     {%- for name, path in document_fields.items() %}
-        {%- do document_index.update({path: loop.index}) -%}
-        {%- do columns.update({name: cdp_list_at('parsed.documents', loop.index)}) -%}
+        {%- do cdp_json_tree_put(tree, path, 'JSON') -%}
+        {%- do columns.update({name: cdp_json_struct_path('parsed.document', path)}) -%}
     {%- endfor %}
     {%- for name, path in string_fields.items() %}
         {%- set ns = namespace(document=none) -%}
@@ -152,12 +156,11 @@
         select
             parsed.*
             {%- for list in document_lists %},
-            json_extract_string({{ cdp_list_at('parsed.documents', document_index[list.document]) }}, [{% for entry in list.entries %}{{ cdp_sql_string(entry.path) }}{% if not loop.last %}, {% endif %}{% endfor %}]) as {{ list.name }}
+            json_extract_string({{ cdp_json_struct_path('parsed.document', list.document) }}, [{% for entry in list.entries %}{{ cdp_sql_string(entry.path) }}{% if not loop.last %}, {% endif %}{% endfor %}]) as {{ list.name }}
             {%- endfor %}
         from (
             select
                 json_transform({{ json_column }}, {{ cdp_sql_string(tojson(tree)) }}) as document,
-                {{ cdp_json_extracts(json_column, document_fields.values() | list) }} as documents,
                 {{ passthrough | join(', ') }}
             from {{ relation }}
         ) as parsed
