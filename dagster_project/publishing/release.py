@@ -81,11 +81,11 @@ def _copy_tables(conn: duckdb.DuckDBPyConnection, tables: list[tuple[str, str, l
 def _build_warehouses(work_database: Path, analyst: Path, full: Path, memory_limit: str) -> tuple[dict[str, int], list[str]]:
     """Create the analyst warehouse (masked) and the PII warehouse (in full) as new files.
 
-    The tables without a masked column (orders, metrics, consent, segment memberships: half the
-    published bytes) are the same in both: they are written once, and the file holding only them
-    is copied before each warehouse gets its own version of the other tables. Copying them as
-    file blocks instead of compressing every row again took 3 s off the 15 s the PII warehouse
-    took at 1,000,000 people. Nothing is dropped or replaced in either file: a DuckDB file keeps
+    The tables without a masked column (orders, metrics, consent, segment memberships) are the
+    same in both: they are written once, and the file holding only them is copied before each
+    warehouse gets its own version of the other tables. Copying them as file blocks instead of
+    compressing every row again took building both files from 37.0 to 31.6 s at 1,000,000 people
+    (docs/performance.md). Nothing is dropped or replaced in either file: a DuckDB file keeps
     the blocks of a dropped table, so the analyst file never holds a block of unmasked data.
     Returns the rows per table and the masked columns."""
     with _attached(analyst, work_database, memory_limit) as conn:
