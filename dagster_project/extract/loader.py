@@ -14,6 +14,7 @@ import codecs
 import csv
 import hashlib
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -105,6 +106,38 @@ def file_fingerprint(path: Path) -> tuple[str, bool]:
         except UnicodeDecodeError:
             is_utf8 = False
     return digest.hexdigest(), is_utf8
+
+
+class _Fingerprints:
+    """File fingerprints computed one file ahead, in a thread, while DuckDB loads the file before.
+
+    Hashing is single-threaded Python (about 0.3 s for a day of web events at 1,000,000 people)
+    and DuckDB leaves part of the second core idle while it loads a file (1.5 cores on average),
+    so the next file's hash fits beside the current load instead of after it. ``hashlib`` and
+    DuckDB both release the GIL while they work."""
+
+    LOOKAHEAD = 1
+
+    def __init__(self, paths: list[Path]):
+        self._paths = paths
+        self._index = {path: index for index, path in enumerate(paths)}
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdp-fingerprint")
+        self._futures: dict[Path, Future[tuple[str, bool]]] = {}
+        self._submitted = 0
+
+    def __contains__(self, path: Path) -> bool:
+        return path in self._index
+
+    def take(self, path: Path) -> tuple[str, bool]:
+        """The fingerprint of ``path`` (the next file in order); starts hashing the one after it."""
+        while self._submitted < min(len(self._paths), self._index[path] + 1 + self.LOOKAHEAD):
+            following = self._paths[self._submitted]
+            self._futures[following] = self._pool.submit(file_fingerprint, following)
+            self._submitted += 1
+        return self._futures.pop(path).result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _sql_string(value: str) -> str:
@@ -226,16 +259,21 @@ class SourceLoader:
     def run(self) -> SourceLoadReport:
         report = SourceLoadReport(source=self.source.name)
         files = sorted(self.folder.glob(self.source.pattern)) if self.folder.is_dir() else []
-        for path in files:
-            report.files.append(self._load_file(path, report))
+        to_read = [path for path in files if self.verify_checksums or not self._loaded_with_same_stat(path)]
+        fingerprints = _Fingerprints(to_read)
+        try:
+            for path in files:
+                if path not in fingerprints:
+                    report.files.append(FileOutcome(path.name, "unchanged"))
+                else:
+                    report.files.append(self._load_file(path, *fingerprints.take(path), report))
+        finally:
+            fingerprints.close()
         return report
 
     # -- file-level decisions -------------------------------------------------------------
 
-    def _load_file(self, path: Path, report: SourceLoadReport) -> FileOutcome:
-        if not self.verify_checksums and self._loaded_with_same_stat(path):
-            return FileOutcome(path.name, "unchanged")
-        checksum, is_utf8 = file_fingerprint(path)
+    def _load_file(self, path: Path, checksum: str, is_utf8: bool, report: SourceLoadReport) -> FileOutcome:
         known = self.conn.execute(
             """select file_name, checksum, status, load_id from raw.load_log
                where source = ? and status in ('loaded', 'changed', 'duplicate')
