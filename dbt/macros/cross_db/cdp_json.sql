@@ -110,8 +110,8 @@
 
 {#- DuckDB: json_transform walks the document once into a struct of every wanted string and
     document; a list of paths (json_extract_string, json_extract) walks it from the root again
-    for each path, and a second list for the documents parsed every payload twice: a fifth of
-    stg_web__events at 10 million events each. Keys match case-sensitively, as the paths do; a
+    for each path, and a second list for the documents parsed every payload twice
+    (docs/performance.md has the figures). Keys match case-sensitively, as the paths do; a
     number, boolean, object or array read into VARCHAR is its JSON text, as json_extract_string
     gives it; a document (JSON) is its JSON text, and an explicit JSON null is SQL null, as
     cdp_json_extract gives it. A string under a document (traits.email) is read from that
