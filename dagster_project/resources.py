@@ -15,7 +15,9 @@ from dagster_project.dbt_cli import CdpDbtCliResource
 from dagster_project.publishing.journal import RegistryJournal
 from dagster_project.publishing.layout import Layout
 from dagster_project.publishing.release import published_run_id
-from dagster_project.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings, exports_beside, registry_beside
+from dagster_project.settings import (
+    DEFAULT_DUCKDB_MEMORY_LIMIT, DEFAULT_EXTRACT_WORKERS, Settings, exports_beside, registry_beside,
+)
 
 
 class WarehouseResource(ConfigurableResource):
@@ -24,7 +26,7 @@ class WarehouseResource(ConfigurableResource):
     ``warehouse_path`` is the published analysts' warehouse; every step of a run reads and writes
     the working database beside it (``publishing/layout.py``) and only the last step publishes.
     Defaults come from ``CDP_WAREHOUSE``, ``CDP_IDENTITY_REGISTRY``, ``CDP_EXPORTS_DIR``,
-    ``CDP_LANDING_DIR`` and ``CDP_EXTRACT_VERIFY_CHECKSUMS`` (see ``settings.py``), so the UI, the
+    ``CDP_LANDING_DIR``, ``CDP_EXTRACT_VERIFY_CHECKSUMS`` and ``CDP_EXTRACT_WORKERS`` (see ``settings.py``), so the UI, the
     CLI and the nightly schedule all use the same paths unless a run overrides them. An empty
     registry or exports path means "beside the warehouse".
     """
@@ -35,6 +37,7 @@ class WarehouseResource(ConfigurableResource):
     memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     exports_dir: str = ""
     verify_checksums: bool = False
+    extract_workers: int = DEFAULT_EXTRACT_WORKERS
 
     @property
     def layout(self) -> Layout:
@@ -99,6 +102,7 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
             memory_limit=settings.duckdb_memory_limit,
             exports_dir=str(settings.exports_dir),
             verify_checksums=settings.verify_checksums,
+            extract_workers=settings.extract_workers,
         ),
         "dbt": CdpDbtCliResource(project_dir=cdp_dbt_project),
     }

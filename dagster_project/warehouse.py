@@ -88,7 +88,7 @@ def connect(path: Path, memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT) -> Iter
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(path))
     try:
-        conn.execute("set TimeZone = 'UTC'")
+        _set_session(conn)
         conn.execute(f"set memory_limit = '{memory_limit}'")
         # The extract commits once per landed file. Past DuckDB's default threshold (16 MB of
         # write-ahead log) every commit of a day's file checkpointed, compressing the table's
@@ -101,6 +101,20 @@ def connect(path: Path, memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT) -> Iter
         yield conn
     finally:
         conn.close()
+
+
+def _set_session(conn: duckdb.DuckDBPyConnection) -> None:
+    """Settings DuckDB keeps per connection (the rest, such as the memory limit, are per database)."""
+    conn.execute("set TimeZone = 'UTC'")
+
+
+def another_connection(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A second connection to the database ``conn`` has open, with the same session settings: its
+    own transactions and temp tables, for work run beside ``conn`` in another thread. The caller
+    closes it."""
+    other = conn.cursor()
+    _set_session(other)
+    return other
 
 
 def table_exists(conn: duckdb.DuckDBPyConnection, database: str, table: str) -> bool:

@@ -56,7 +56,10 @@ def build_extract_asset(source: CsvSource | JsonLinesSource) -> AssetsDefinition
     )
     def _extract(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         with warehouse.connect() as conn:
-            report = load_source(conn, source, Path(warehouse.landing_dir), verify_checksums=warehouse.verify_checksums)
+            report = load_source(
+                conn, source, Path(warehouse.landing_dir),
+                verify_checksums=warehouse.verify_checksums, workers=warehouse.extract_workers,
+            )
             metadata = _metadata(conn, report, source.raw_table)
         kill_if_requested("after_extract")
         for outcome in report.changed + report.duplicates:

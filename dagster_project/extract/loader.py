@@ -13,15 +13,18 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import threading
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
 
 from dagster_project.contracts import SQL_PATTERNS, SQL_TYPES, CsvSource, Field, JsonLinesSource
+from dagster_project.settings import DEFAULT_EXTRACT_WORKERS
+from dagster_project.warehouse import another_connection
 
 Source = CsvSource | JsonLinesSource
 
@@ -247,33 +250,57 @@ def _problems_list(problems: list[str]) -> str:
 
 
 class SourceLoader:
-    """Loads every new file of one source from a landing directory into its raw table."""
+    """Loads every new file of one source from a landing directory into its raw table.
+
+    What to do with each file is decided here, in name order, on ``conn``; the new files are
+    loaded on up to ``workers`` connections at once (``_ParallelLoads``), each in its own
+    transaction.
+    """
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path, *,
-                 verify_checksums: bool = False):
+                 verify_checksums: bool = False, workers: int = DEFAULT_EXTRACT_WORKERS):
+        if workers < 1:
+            raise ValueError(f"extract workers must be at least 1, not {workers}")
         self.conn = conn
         self.source = source
         self.folder = landing_dir / source.folder
         self.verify_checksums = verify_checksums
+        self.workers = workers
 
     def run(self) -> SourceLoadReport:
         report = SourceLoadReport(source=self.source.name)
         files = sorted(self.folder.glob(self.source.pattern)) if self.folder.is_dir() else []
         to_read = [path for path in files if self.verify_checksums or not self._loaded_with_same_stat(path)]
         fingerprints = _Fingerprints(to_read)
+        loads = _ParallelLoads(self.conn, self.source, self.workers)
+        outcomes: list[FileOutcome | Future[_Loaded]] = []
         try:
             for path in files:
                 if path not in fingerprints:
-                    report.files.append(FileOutcome(path.name, "unchanged"))
-                else:
-                    report.files.append(self._load_file(path, *fingerprints.take(path), report))
+                    outcomes.append(FileOutcome(path.name, "unchanged"))
+                    continue
+                if loads.any_raised():
+                    break  # where a run loading one file at a time would have stopped
+                checksum, is_utf8 = fingerprints.take(path)
+                # a copy of a file still loading is a duplicate only once that load has committed
+                loads.wait_for(checksum)
+                outcomes.append(self._known_file_outcome(path, checksum) or loads.submit(path, checksum, is_utf8))
         finally:
             fingerprints.close()
+            loads.close()
+        for outcome in outcomes:  # in file order; the first load that raised raises here
+            if isinstance(outcome, Future):
+                loaded = outcome.result()
+                outcome = loaded.outcome
+                if loaded.extra_columns:
+                    report.extra_columns[outcome.file_name] = loaded.extra_columns
+            report.files.append(outcome)
         return report
 
     # -- file-level decisions -------------------------------------------------------------
 
-    def _load_file(self, path: Path, checksum: str, is_utf8: bool, report: SourceLoadReport) -> FileOutcome:
+    def _known_file_outcome(self, path: Path, checksum: str) -> FileOutcome | None:
+        """The outcome of a file already known by name or content; None for a new file to load."""
         known = self.conn.execute(
             """select file_name, checksum, status, load_id from raw.load_log
                where source = ? and status in ('loaded', 'changed', 'duplicate')
@@ -296,15 +323,15 @@ class SourceLoader:
                 "Give a new export a new file name."
             )
             if (path.name, checksum, "changed") not in known:
-                self._log(path, checksum, "changed", 0, 0, message, _now(), str(uuid.uuid4()))
+                _log(self.conn, self.source, path, checksum, "changed", 0, 0, message, _now(), str(uuid.uuid4()))
             return FileOutcome(path.name, "changed", message=message)
         same_content = [name for name, c, status in known if c == checksum and status == "loaded"]
         if same_content:
             message = f"{path}: same content as {same_content[0]}, already loaded; skipped"
             if (path.name, checksum, "duplicate") not in known:
-                self._log(path, checksum, "duplicate", 0, 0, message, _now(), str(uuid.uuid4()))
+                _log(self.conn, self.source, path, checksum, "duplicate", 0, 0, message, _now(), str(uuid.uuid4()))
             return FileOutcome(path.name, "duplicate", message=message)
-        return self._load_new_file(path, checksum, is_utf8, report)
+        return None
 
     def _loaded_with_same_stat(self, path: Path) -> bool:
         """The quick check (rsync's): a file loaded under this name with the same size and mtime
@@ -319,39 +346,110 @@ class SourceLoader:
             [self.source.name, path.name, stat.st_size, stat.st_mtime_ns],
         ).fetchone()[0])
 
-    def _load_new_file(self, path: Path, checksum: str, is_utf8: bool, report: SourceLoadReport) -> FileOutcome:
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What loading one new file gave: its outcome and the CSV columns its contract does not know."""
+
+    outcome: FileOutcome
+    extra_columns: list[str]
+
+
+class _ParallelLoads:
+    """New files of one source, loaded on up to ``workers`` connections to the database at once.
+
+    One load keeps only part of the machine busy: reading and splitting the file and committing
+    are single-threaded, so a day of till sales kept 1.2 of 2 cores busy and a day of web events
+    1.7. Two loads side by side fill the gaps. Each worker thread has its own connection (its own
+    temp tables and transaction); each file is still one transaction. The load time of each file
+    (``_loaded_at``, the deduplication's tie-break: the copy landed first wins) is taken here, in
+    file order, so it does not depend on which load commits first.
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, source: Source, workers: int):
+        self._conn = conn
+        self._source = source
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cdp-load")
+        self._thread = threading.local()
+        self._connections: list[duckdb.DuckDBPyConnection] = []
+        self._connections_lock = threading.Lock()
+        self._in_flight: dict[Future[_Loaded], str] = {}  # load -> checksum of its file
+        self._last_load_time: datetime | None = None
+
+    def submit(self, path: Path, checksum: str, is_utf8: bool) -> Future[_Loaded]:
+        loaded_at = _now()
+        if self._last_load_time is not None and loaded_at <= self._last_load_time:
+            loaded_at = self._last_load_time + timedelta(microseconds=1)
+        self._last_load_time = loaded_at
+        future = self._pool.submit(self._load, path, checksum, is_utf8, loaded_at)
+        self._in_flight[future] = checksum
+        return future
+
+    def wait_for(self, checksum: str) -> None:
+        """Until every load of a file with this content has finished."""
+        wait([load for load, other in self._in_flight.items() if other == checksum])
+
+    def any_raised(self) -> bool:
+        return any(load.done() and load.exception() is not None for load in self._in_flight)
+
+    def close(self) -> None:
+        """Wait for the loads still running, then close the workers' connections."""
+        self._pool.shutdown(wait=True)
+        for conn in self._connections:
+            conn.close()
+
+    def _load(self, path: Path, checksum: str, is_utf8: bool, loaded_at: datetime) -> _Loaded:
+        return _FileLoader(self._worker_connection(), self._source).load(path, checksum, is_utf8, loaded_at)
+
+    def _worker_connection(self) -> duckdb.DuckDBPyConnection:
+        conn = getattr(self._thread, "conn", None)
+        if conn is None:
+            conn = self._thread.conn = another_connection(self._conn)
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+
+def _log(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, checksum: str, status: str, loaded: int,
+         rejected: int, message: str | None, started_at: datetime, load_id: str) -> None:
+    stat = path.stat()
+    conn.execute(
+        """insert into raw.load_log (load_id, source, file_name, file_path, checksum, size_bytes, status,
+                                     rows_loaded, rows_rejected, message, started_at, finished_at, modified_ns)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [load_id, source.name, path.name, str(path), checksum, stat.st_size, status,
+         loaded, rejected, message, started_at, _now(), stat.st_mtime_ns],
+    )
+
+
+class _FileLoader:
+    """Loads one new file on one connection: its rows, rejects and load-log entry in one transaction."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, source: Source):
+        self.conn = conn
+        self.source = source
+
+    def load(self, path: Path, checksum: str, is_utf8: bool, loaded_at: datetime) -> _Loaded:
         load_id = str(uuid.uuid4())
         started_at = _now()
+        extra: list[str] = []
         self.conn.execute("begin transaction")
         try:
             if isinstance(self.source, CsvSource):
                 extra = self._stage_csv(path, is_utf8)
-                if extra:
-                    report.extra_columns[path.name] = extra
             else:
                 self._stage_json_lines(path, is_utf8)
-            loaded, rejected = self._write_staged(path, load_id)
-            self._log(path, checksum, "loaded", loaded, rejected, None, started_at, load_id)
+            loaded, rejected = self._write_staged(path, load_id, loaded_at)
+            _log(self.conn, self.source, path, checksum, "loaded", loaded, rejected, None, started_at, load_id)
             self.conn.execute("commit")
         except (MissingColumnsError, UnaccountedRowsError) as error:
             self.conn.execute("rollback")
-            self._log(path, checksum, "failed", 0, 0, str(error), started_at, load_id)
-            return FileOutcome(path.name, "failed", message=str(error))
+            _log(self.conn, self.source, path, checksum, "failed", 0, 0, str(error), started_at, load_id)
+            return _Loaded(FileOutcome(path.name, "failed", message=str(error)), [])
         except BaseException:
             self.conn.execute("rollback")
             raise
-        return FileOutcome(path.name, "loaded", loaded, rejected)
-
-    def _log(self, path: Path, checksum: str, status: str, loaded: int, rejected: int,
-             message: str | None, started_at: datetime, load_id: str) -> None:
-        stat = path.stat()
-        self.conn.execute(
-            """insert into raw.load_log (load_id, source, file_name, file_path, checksum, size_bytes, status,
-                                         rows_loaded, rows_rejected, message, started_at, finished_at, modified_ns)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [load_id, self.source.name, path.name, str(path), checksum, stat.st_size, status,
-             loaded, rejected, message, started_at, _now(), stat.st_mtime_ns],
-        )
+        return _Loaded(FileOutcome(path.name, "loaded", loaded, rejected), extra)
 
     # -- staging a file into temp tables _accepted(record..., _line) and _rejected ----------
 
@@ -600,7 +698,7 @@ class SourceLoader:
         self.conn.execute("create temp table _text_lines (_line bigint, line varchar)")
         self.conn.executemany("insert into _text_lines values (?, ?)", good)
 
-    def _write_staged(self, path: Path, load_id: str) -> tuple[int, int]:
+    def _write_staged(self, path: Path, load_id: str, loaded_at: datetime) -> tuple[int, int]:
         """Move staged rows to the raw table and rejects to ``raw.rejects``; return the counts."""
         source = self.source
         data_columns = source.column_names if isinstance(source, CsvSource) else ["payload"]
@@ -608,9 +706,9 @@ class SourceLoader:
         file_name = _sql_string(path.name)
         self.conn.execute(
             f"""insert into {source.raw_table} ({column_list}, _source_file, _source_line, _load_id, _loaded_at)
-                select {column_list}, {file_name}, _line, ?, now() from _parsed where len(_problems) = 0
+                select {column_list}, {file_name}, _line, ?, ? from _parsed where len(_problems) = 0
                 order by _line""",
-            [load_id],
+            [load_id, loaded_at],
         )
         self.conn.execute(
             f"""insert into raw.rejects
@@ -638,10 +736,11 @@ class SourceLoader:
 
 
 def load_source(conn: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path, *,
-                verify_checksums: bool = False) -> SourceLoadReport:
+                verify_checksums: bool = False, workers: int = DEFAULT_EXTRACT_WORKERS) -> SourceLoadReport:
     """Load every new file of ``source`` found under ``landing_dir``; ``verify_checksums`` hashes
-    even the files the quick check (same name, size and mtime as when loaded) would skip."""
-    return SourceLoader(conn, source, landing_dir, verify_checksums=verify_checksums).run()
+    even the files the quick check (same name, size and mtime as when loaded) would skip;
+    ``workers`` files are loaded at once."""
+    return SourceLoader(conn, source, landing_dir, verify_checksums=verify_checksums, workers=workers).run()
 
 
 def _identifier(name: str) -> str:

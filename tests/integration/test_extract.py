@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from dagster_project.contracts import CRM_CONTACTS, POS_TRANSACTIONS, WEB_EVENTS
-from dagster_project.extract.loader import SourceLoader, load_source
+from dagster_project.extract import loader
+from dagster_project.extract.loader import load_source
 from dagster_project.warehouse import connect
 
 CRM_HEADER = ",".join(CRM_CONTACTS.column_names)
@@ -233,15 +234,15 @@ def test_json_lines_are_checked_against_the_segment_contract(landing: Path, db: 
 
 def test_a_file_is_loaded_whole_or_not_at_all(landing: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(landing / "crm" / "contacts_1.csv", [CRM_HEADER, crm_row("C1"), crm_row("C2")])
-    original = SourceLoader._log
+    original = loader._log
 
-    def crash_after_rows_are_written(self, *args, **kwargs):
+    def crash_after_rows_are_written(*args, **kwargs):
         raise RuntimeError("killed mid-load")
 
-    monkeypatch.setattr(SourceLoader, "_log", crash_after_rows_are_written)
+    monkeypatch.setattr(loader, "_log", crash_after_rows_are_written)
     with connect(db) as conn, pytest.raises(RuntimeError):
         load_source(conn, CRM_CONTACTS, landing)
-    monkeypatch.setattr(SourceLoader, "_log", original)
+    monkeypatch.setattr(loader, "_log", original)
     with connect(db) as conn:
         assert conn.execute("select count(*) from raw.crm_contacts").fetchone()[0] == 0
         report = load_source(conn, CRM_CONTACTS, landing)
@@ -284,3 +285,82 @@ def test_landed_values_are_stored_with_zstd(landing: Path, db: Path) -> None:
     assert stored["web_events.payload"] == ["ZSTD"]
     assert stored["crm_contacts.contact_id"] == ["ZSTD"]
     assert "ZSTD" not in stored["web_events._load_id"]
+
+
+def _everything_landed(conn) -> dict[str, list[tuple]]:
+    """What loads wrote, without what differs between runs by design (load ids and times)."""
+    tables = {table: f"select * exclude (_load_id, _loaded_at) from raw.{table} order by all"
+              for table in ("crm_contacts", "pos_transactions", "web_events")}
+    tables["rejects"] = "select * exclude (load_id, rejected_at) from raw.rejects order by all"
+    tables["load_log"] = ("select source, file_name, checksum, status, rows_loaded, rows_rejected, message "
+                          "from raw.load_log order by all")
+    return {name: conn.execute(query).fetchall() for name, query in tables.items()}
+
+
+def _landing_with_every_kind_of_file(landing: Path) -> None:
+    for day in range(1, 6):
+        write(landing / "crm" / f"contacts_{day}.csv",
+              [CRM_HEADER, crm_row(f"C{day}"), crm_row(f"C{day}b", updated_at="next tuesday"), crm_row("C1")])
+        write(landing / "web" / f"events_{day}.jsonl",
+              [event(f"m{day}"), "{not json", event("m1", anonymousId=f"anon-{day}"), event(f"x{day}", type="nope")])
+        write(landing / "pos" / f"day_{day}.csv",
+              [",".join(POS_TRANSACTIONS.column_names), f"T{day},S1,2026-01-0{day}T10:00:00Z,,,,,,,12.50,EUR,2,DE",
+               "T1,S1,2026-01-01T10:00:00Z,,,,,,,12.50,EUR,2,DE"])
+    write(landing / "pos" / "day_6_again.csv", (landing / "pos" / "day_2.csv").read_text().splitlines())
+    write(landing / "pos" / "day_7.csv", ["transaction_id,store_id", "T7,S1"])  # fails: columns missing
+
+
+def test_loading_files_side_by_side_lands_what_one_at_a_time_does(tmp_path: Path) -> None:
+    """Two (or three) loads at once write the same rows, rejects and log as one load at a time,
+    and the load times follow the file names, whichever load committed first: the
+    deduplication keeps the copy landed first."""
+    landing = tmp_path / "landing"
+    for folder in ("crm", "web", "pos"):
+        (landing / folder).mkdir(parents=True)
+    _landing_with_every_kind_of_file(landing)
+    landed, statuses = {}, {}
+    for workers in (1, 2, 3):
+        with connect(tmp_path / f"workers_{workers}" / "cdp.duckdb") as conn:
+            reports = [load_source(conn, s, landing, workers=workers) for s in (CRM_CONTACTS, WEB_EVENTS, POS_TRANSACTIONS)]
+            landed[workers] = _everything_landed(conn)
+            statuses[workers] = [(f.file_name, f.status, f.rows_loaded, f.rows_rejected) for r in reports for f in r.files]
+            order_by_time = conn.execute(
+                """select source, list(file_name order by loaded_at) = list(file_name order by file_name)
+                   from (select 'crm' as source, _source_file as file_name, min(_loaded_at) as loaded_at
+                         from raw.crm_contacts group by all
+                         union all select 'web', _source_file, min(_loaded_at) from raw.web_events group by all
+                         union all select 'pos', _source_file, min(_loaded_at) from raw.pos_transactions group by all)
+                   group by source order by source"""
+            ).fetchall()
+        assert order_by_time == [("crm", True), ("pos", True), ("web", True)]
+    assert landed[2] == landed[1] and landed[3] == landed[1]
+    assert statuses[2] == statuses[1] and statuses[3] == statuses[1]
+    assert ("day_6_again.csv", "duplicate", 0, 0) in statuses[1] and ("day_7.csv", "failed", 0, 0) in statuses[1]
+    assert len(landed[1]["rejects"]) == 15 and len(landed[1]["web_events"]) == 10
+
+
+def test_a_load_that_raises_stops_the_source_and_keeps_nothing_of_its_file(landing: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for day in range(1, 5):
+        write(landing / "crm" / f"contacts_{day}.csv", [CRM_HEADER, crm_row(f"C{day}")])
+    original = loader._log
+
+    def crash_on_the_second_file(conn, source, path, *args, **kwargs):
+        if path.name == "contacts_2.csv":
+            raise RuntimeError("disk full")
+        original(conn, source, path, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "_log", crash_on_the_second_file)
+    with connect(db) as conn, pytest.raises(RuntimeError, match="disk full"):
+        load_source(conn, CRM_CONTACTS, landing, workers=2)
+    monkeypatch.setattr(loader, "_log", original)
+    with connect(db) as conn:
+        files = [row[0] for row in conn.execute("select distinct _source_file from raw.crm_contacts order by 1").fetchall()]
+        assert "contacts_1.csv" in files and "contacts_2.csv" not in files
+        report = load_source(conn, CRM_CONTACTS, landing)
+        assert conn.execute("select count(*) from raw.crm_contacts").fetchone()[0] == 4
+    assert {f.file_name: f.status for f in report.files}["contacts_2.csv"] == "loaded"
+
+
+def test_workers_must_be_at_least_one(landing: Path, db: Path) -> None:
+    with connect(db) as conn, pytest.raises(ValueError, match="at least 1"):
+        load_source(conn, CRM_CONTACTS, landing, workers=0)
