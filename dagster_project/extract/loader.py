@@ -1,7 +1,9 @@
 """Load landing files into the raw layer: each file once, bad rows quarantined, never lost.
 
 A file is the unit of loading. Its rows, its rejects and its load-log entry are written in
-one transaction, so a crash leaves either the whole file loaded or none of it. Files are
+one transaction, so a crash leaves either the whole file loaded or none of it. Two files of a
+source load at once, on two connections (``_ParallelLoads``); what they land is what loading
+them one at a time lands. Files are
 recognised by name and SHA-256: an unchanged file is skipped, a file whose content changed
 under a known name is reported and not loaded (a silent second load would double its rows),
 and content already loaded under another name is skipped as a duplicate. A file loaded before
