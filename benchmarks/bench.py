@@ -309,7 +309,7 @@ def run_once(workdir: Path, landing: Path, sample_interval: float, fresh: bool =
     dbt_nodes = dbt_node_intervals(run_results, nodes)
     timeline = build_timeline(report["steps"], dbt_nodes)
     figures = run_figures(timeline, sampler.samples, stage_rows(report), started, ended,
-                          overhead_breakdown(report["steps"], dbt_nodes, started, ended))
+                          overhead_breakdown(report["steps"], dbt_nodes, started, ended), sampler.cpu_samples)
     return Measured(figures, report, dbt_nodes, len(sampler.samples), sampler.max_processes,
                     usage.ru_maxrss * 1024, log_path)
 

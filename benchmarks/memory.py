@@ -1,7 +1,10 @@
-"""Resident memory of a whole process tree, sampled from /proc (Linux only, no dependency).
+"""Resident memory and CPU time of a whole process tree, sampled from /proc (Linux only, no dependency).
 
 Every ``interval`` seconds a thread lists the root process and all its descendants (by
-parent pid, from ``/proc/<pid>/stat``) and adds up their ``VmRSS`` (``/proc/<pid>/status``).
+parent pid, from ``/proc/<pid>/stat``) and adds up their ``VmRSS`` (``/proc/<pid>/status``)
+and the CPU time they have used (user + system, every thread, from ``/proc/<pid>/stat``). A
+process's CPU time is kept as last seen when it exits, so the tree's total only grows; the
+CPU a process uses in its last interval is missed.
 For the pipeline the tree is the Dagster process plus dbt's subprocess. A sum of RSS counts
 pages shared between processes (shared libraries) once per process, so it slightly
 overstates; a spike shorter than the interval can be missed (``ru_maxrss`` from ``wait4``
@@ -56,6 +59,19 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system, all threads) a process has used so far; None once it has gone."""
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()  # fields[0] is the state (field 3 of proc(5))
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS if len(fields) > 12 else None
+
+
 def tree_rss_bytes(root: int) -> tuple[int, int]:
     """Summed RSS of ``root``'s process tree, and how many processes it has."""
     pids = process_tree(root)
@@ -63,23 +79,32 @@ def tree_rss_bytes(root: int) -> tuple[int, int]:
 
 
 class TreeSampler:
-    """Samples ``tree_rss_bytes(root)`` on a thread: ``samples`` is ``[(epoch seconds, bytes)]``."""
+    """Samples ``root``'s process tree on a thread: ``samples`` is ``[(epoch seconds, RSS bytes)]``,
+    ``cpu_samples`` ``[(epoch seconds, CPU seconds the tree has used so far)]``."""
 
     def __init__(self, root: int, interval: float = 0.15) -> None:
         self.root = root
         self.interval = interval
         self.samples: list[tuple[float, int]] = []
+        self.cpu_samples: list[tuple[float, float]] = []
         self.max_processes = 0
+        self._cpu_by_pid: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             when = time.time()
-            rss, processes = tree_rss_bytes(self.root)
-            if processes and rss:
+            pids = process_tree(self.root)
+            rss = sum(rss_bytes(pid) for pid in pids)
+            for pid in pids:
+                used = cpu_seconds(pid)
+                if used is not None:
+                    self._cpu_by_pid[pid] = used
+            if pids and rss:
                 self.samples.append((when, rss))
-                self.max_processes = max(self.max_processes, processes)
+                self.cpu_samples.append((when, sum(self._cpu_by_pid.values())))
+                self.max_processes = max(self.max_processes, len(pids))
             self._stop.wait(self.interval)
 
     def __enter__(self) -> TreeSampler:

@@ -9,7 +9,7 @@ from .stages import OVERHEAD, ROW_MEASURES, STAGES, TOTAL, Interval, RunFigures
 
 GB = 1024**3
 
-HEADER = ("stage", "wall s", "share", "peak RSS GB", "rows", "rows measured", "rows/s")
+HEADER = ("stage", "wall s", "share", "cores busy", "peak RSS GB", "rows", "rows measured", "rows/s")
 
 
 def _row(stage: str, figures: RunFigures) -> tuple[str, ...]:
@@ -21,6 +21,7 @@ def _row(stage: str, figures: RunFigures) -> tuple[str, ...]:
         stage,
         f"{f.seconds:.1f}",
         f"{100 * f.seconds / total:.1f}%" if total > 0 else "-",
+        f"{f.cores_busy:.2f}" if f.cores_busy is not None else "-",
         f"{f.peak_rss_bytes / GB:.2f}" if f.peak_rss_bytes else "-",
         f"{f.rows:,}" if has_rows else "",
         ROW_MEASURES.get(stage, "") if has_rows else "",
@@ -29,11 +30,11 @@ def _row(stage: str, figures: RunFigures) -> tuple[str, ...]:
 
 
 def format_table(figures: RunFigures) -> str:
-    """stage | wall s | share | peak RSS GB | rows | rows measured | rows/s, a rule, then total."""
+    """stage | wall s | share | cores busy | peak RSS GB | rows | rows measured | rows/s, a rule, then total."""
     rows = [_row(stage, figures) for stage in STAGES if stage in figures.stages]
     total = _row(TOTAL, figures)
     widths = [max(len(r[i]) for r in [HEADER, *rows, total]) for i in range(len(HEADER))]
-    numeric = {1, 2, 3, 4, 6}
+    numeric = {1, 2, 3, 4, 5, 7}
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
@@ -77,6 +78,8 @@ def figures_to_dict(figures: RunFigures) -> dict[str, Any]:
         stages[stage] = {
             "wall_seconds": round(f.seconds, 3),
             "share": round(f.seconds / total, 4) if total > 0 else None,
+            "cpu_seconds": round(f.cpu_seconds, 3) if f.cpu_seconds is not None else None,
+            "cores_busy": round(f.cores_busy, 3) if f.cores_busy is not None else None,
             "peak_rss_bytes": f.peak_rss_bytes,
             "peak_rss_gb": round(f.peak_rss_bytes / GB, 3) if f.peak_rss_bytes else None,
             "rows": f.rows if stage in ROW_MEASURES else None,

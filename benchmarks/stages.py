@@ -211,6 +211,18 @@ def overhead_breakdown(steps: Sequence[Mapping[str, Any]], dbt_nodes: Sequence[I
     return breakdown
 
 
+def cpu_per_stage(cpu_samples: Sequence[tuple[float, float]], timeline: Sequence[Interval]) -> dict[str, float]:
+    """CPU seconds used per stage and ``total``, from samples of the CPU time used so far: what
+    was used between two samples counts for the stage running halfway between them."""
+    used: dict[str, float] = {}
+    for (before, cpu_before), (after, cpu_after) in zip(cpu_samples, cpu_samples[1:]):
+        stage = stage_at(timeline, (before + after) / 2)
+        used[stage] = used.get(stage, 0.0) + max(0.0, cpu_after - cpu_before)
+    if len(cpu_samples) > 1:
+        used[TOTAL] = sum(used.values())
+    return used
+
+
 # -- rows --------------------------------------------------------------------------------------
 
 #: What "rows" means per stage (shown in the table).
@@ -263,12 +275,20 @@ class StageFigures:
     seconds: float
     peak_rss_bytes: int | None
     rows: int | None
+    cpu_seconds: float | None = None
 
     @property
     def rows_per_second(self) -> float | None:
         if not self.rows or self.seconds <= 0:
             return None
         return self.rows / self.seconds
+
+    @property
+    def cores_busy(self) -> float | None:
+        """CPU seconds per wall second: how many cores the stage kept busy on average."""
+        if self.cpu_seconds is None or self.seconds <= 0:
+            return None
+        return self.cpu_seconds / self.seconds
 
 
 @dataclass
@@ -280,12 +300,14 @@ class RunFigures:
 
 
 def run_figures(timeline: Sequence[Interval], samples: Sequence[tuple[float, int]], rows: Mapping[str, int],
-                started: float, ended: float, overhead: Mapping[str, float] | None = None) -> RunFigures:
+                started: float, ended: float, overhead: Mapping[str, float] | None = None,
+                cpu_samples: Sequence[tuple[float, float]] = ()) -> RunFigures:
     total = ended - started
     seconds = stage_seconds(timeline, total)
     peaks = peak_per_stage(samples, timeline)
-    stages = {stage: StageFigures(seconds[stage], peaks.get(stage), rows.get(stage)) for stage in STAGES}
-    stages[TOTAL] = StageFigures(total, peaks.get(TOTAL), rows.get(TOTAL))
+    cpu = cpu_per_stage(cpu_samples, timeline)
+    stages = {stage: StageFigures(seconds[stage], peaks.get(stage), rows.get(stage), cpu.get(stage)) for stage in STAGES}
+    stages[TOTAL] = StageFigures(total, peaks.get(TOTAL), rows.get(TOTAL), cpu.get(TOTAL))
     return RunFigures(stages, dict(overhead or {}))
 
 
@@ -303,6 +325,6 @@ def median_figures(runs: Sequence[RunFigures]) -> RunFigures:
         figures = [run.stages[stage] for run in runs]
         peak = median([f.peak_rss_bytes for f in figures])
         stages[stage] = StageFigures(median([f.seconds for f in figures]), None if peak is None else int(peak),
-                                     figures[0].rows)
+                                     figures[0].rows, median([f.cpu_seconds for f in figures]))
     overhead = {key: median([run.overhead.get(key) for run in runs]) for key in runs[0].overhead}
     return RunFigures(stages, overhead)

@@ -7,7 +7,7 @@ import pytest
 from benchmarks.report import figures_to_dict, format_table
 from benchmarks.stages import (
     EXPORTS, EXTRACT, IDENTITY, MARTS, OVERHEAD, QUALITY_GATE, SEGMENTS, STAGES, STAGING, TOTAL, Interval,
-    RunFigures, StageFigures, build_timeline, dbt_node_intervals, median_figures, overhead_breakdown,
+    RunFigures, StageFigures, build_timeline, cpu_per_stage, dbt_node_intervals, median_figures, overhead_breakdown,
     peak_per_stage, run_figures, stage_for_dbt_node, stage_for_fqn, stage_for_step, stage_rows,
 )
 
@@ -131,6 +131,32 @@ def test_peak_per_stage_attributes_samples_by_time():
     }
 
 
+def _cpu_samples(cores_at) -> list[tuple[float, float]]:
+    """Samples every half second of a tree that keeps ``cores_at(t)`` cores busy at time t."""
+    samples, used = [(0.0, 0.0)], 0.0
+    for tick in range(1, 81):
+        when = tick / 2
+        used += 0.5 * cores_at(when - 0.25)
+        samples.append((when, used))
+    return samples
+
+
+def test_cpu_per_stage_counts_what_was_used_between_samples_for_the_stage_then_running():
+    timeline = build_timeline(STEPS, DBT_NODES)
+    # both cores through the extract (2-5), half a core in the gate (30-34), one core otherwise
+    samples = _cpu_samples(lambda t: 2.0 if 2 <= t < 5 else 0.5 if 30 <= t < 34 else 1.0)
+    used = cpu_per_stage(samples, timeline)
+    assert used[EXTRACT] == pytest.approx(6.0) and used[QUALITY_GATE] == pytest.approx(2.0)
+    assert used[STAGING] == pytest.approx(3.0) and used[OVERHEAD] == pytest.approx(22.0)
+    assert used[TOTAL] == pytest.approx(samples[-1][1])
+    figures = run_figures(timeline, [], {}, 0.0, 40.0, cpu_samples=samples)
+    assert figures.stages[EXTRACT].cores_busy == pytest.approx(2.0)
+    assert figures.stages[QUALITY_GATE].cores_busy == pytest.approx(0.5)
+    assert figures.stages[SEGMENTS].cores_busy is None  # no time, no figure
+    assert figures.stages[TOTAL].cores_busy == pytest.approx(samples[-1][1] / 40.0)
+    assert cpu_per_stage(samples[:1], timeline) == {}  # one sample: nothing measured
+
+
 def test_overlapping_nodes_are_clipped():
     timeline = build_timeline([{"key": "cdp_dbt_models", "start": 0.0, "end": 10.0}],
                               [Interval(1.0, 5.0, STAGING, "a"), Interval(4.0, 12.0, MARTS, "b")])
@@ -181,22 +207,23 @@ def test_table_formatting():
     timeline = build_timeline(STEPS, DBT_NODES)
     gb = 1024**3
     figures = run_figures(timeline, [(4.0, 2 * gb), (13.0, gb // 2)], {EXTRACT: 3000, STAGING: 1500, TOTAL: 3000},
-                          0.0, 40.0)
+                          0.0, 40.0, cpu_samples=_cpu_samples(lambda t: 1.5 if 2 <= t < 5 else 1.0))
     lines = format_table(figures).splitlines()
-    assert lines[0].split() == ["stage", "wall", "s", "share", "peak", "RSS", "GB", "rows", "rows", "measured", "rows/s"]
+    assert lines[0].split() == ["stage", "wall", "s", "share", "cores", "busy", "peak", "RSS", "GB", "rows", "rows",
+                                "measured", "rows/s"]
     assert [line.split()[0] for line in lines if not line.startswith("-")][1:] == [
         "extract", "staging", "identity", "marts", "segments", "quality", "exports", "overhead", "total"]
-    assert lines[2].split() == ["extract", "3.0", "7.5%", "2.00", "3,000", "raw", "rows", "landed", "1,000"]
-    assert lines[3].split() == ["staging", "3.0", "7.5%", "0.50", "1,500", "rows", "staged", "(stg_*)", "500"]
-    assert lines[6].split() == ["segments", "0.0", "0.0%", "-"]  # no rows given: blank
-    assert lines[9].split() == ["overhead", "22.0", "55.0%", "-"]
-    assert lines[-1].split() == ["total", "40.0", "100.0%", "2.00", "3,000", "source", "rows", "landed", "75"]
+    assert lines[2].split() == ["extract", "3.0", "7.5%", "1.50", "2.00", "3,000", "raw", "rows", "landed", "1,000"]
+    assert lines[3].split() == ["staging", "3.0", "7.5%", "1.00", "0.50", "1,500", "rows", "staged", "(stg_*)", "500"]
+    assert lines[6].split() == ["segments", "0.0", "0.0%", "-", "-"]  # no rows given: blank
+    assert lines[9].split() == ["overhead", "22.0", "55.0%", "1.00", "-"]
+    assert lines[-1].split() == ["total", "40.0", "100.0%", "1.04", "2.00", "3,000", "source", "rows", "landed", "75"]
     assert len({len(line) for line in lines if line.startswith("-")}) == 1  # rules as wide as the table
 
     document = figures_to_dict(figures)
-    assert document["stages"][EXTRACT] == {"wall_seconds": 3.0, "share": 0.075, "peak_rss_bytes": 2 * gb,
-                                           "peak_rss_gb": 2.0, "rows": 3000, "rows_measured": "raw rows landed",
-                                           "rows_per_second": 1000.0}
+    assert document["stages"][EXTRACT] == {"wall_seconds": 3.0, "share": 0.075, "cpu_seconds": 4.5, "cores_busy": 1.5,
+                                           "peak_rss_bytes": 2 * gb, "peak_rss_gb": 2.0, "rows": 3000,
+                                           "rows_measured": "raw rows landed", "rows_per_second": 1000.0}
     assert document["stages"][OVERHEAD]["rows"] is None
     assert list(document["stages"]) == [*STAGES, TOTAL]
 
