@@ -119,30 +119,41 @@ def build_timeline(steps: Iterable[Mapping[str, Any]], dbt_nodes: Sequence[Inter
 
     Steps run one after another (in-process executor). A step with a known stage is one
     interval; the dbt step contributes its nodes (clipped to the step) and nothing else, so
-    dbt's start-up and the row counting after it fall to overhead. dbt runs one thread, so
-    nodes do not overlap; should they, the later start wins the overlap.
+    dbt's start-up and the row counting after it fall to overhead. With more than one dbt thread
+    nodes of different stages overlap: each stretch of time is then shared equally between the
+    stages running in it (two stages for 4 s: 2 s each, one after the other), so the stages still
+    add up to the wall time and none is charged for another's.
     """
-    timeline: list[Interval] = []
+    pieces: list[Interval] = []
     for step in steps:
         if step.get("start") is None or step.get("end") is None:
             continue
         stage = stage_for_step(step["key"])
         if stage is not None:
-            timeline.append(Interval(step["start"], step["end"], stage, step["key"]))
+            pieces.append(Interval(step["start"], step["end"], stage, step["key"]))
         elif step["key"] == "cdp_dbt_models":
             for node in dbt_nodes:
                 start, end = max(node.start, step["start"]), min(node.end, step["end"])
                 if end > start:
-                    timeline.append(Interval(start, end, node.stage, node.label))
-    timeline.sort(key=lambda i: i.start)
-    clipped: list[Interval] = []
-    for interval in timeline:
-        if clipped and clipped[-1].end > interval.start:
-            previous = clipped.pop()
-            if interval.start > previous.start:
-                clipped.append(Interval(previous.start, interval.start, previous.stage, previous.label))
-        clipped.append(interval)
-    return clipped
+                    pieces.append(Interval(start, end, node.stage, node.label))
+    pieces.sort(key=lambda piece: piece.start)
+    bounds = sorted({t for piece in pieces for t in (piece.start, piece.end)})
+    timeline: list[Interval] = []
+    for start, end in zip(bounds, bounds[1:]):
+        running: dict[str, str] = {}  # stage -> label of its earliest-starting piece here
+        for piece in pieces:
+            if piece.start <= start and piece.end >= end:
+                running.setdefault(piece.stage, piece.label)
+        share = (end - start) / len(running) if running else 0.0
+        for index, stage in enumerate(sorted(running, key=STAGES.index)):
+            timeline.append(Interval(start + index * share, start + (index + 1) * share, stage, running[stage]))
+    merged: list[Interval] = []
+    for interval in timeline:  # join the stretches of one piece cut at the bounds of others
+        if merged and merged[-1].stage == interval.stage and merged[-1].label == interval.label \
+                and abs(merged[-1].end - interval.start) < 1e-9:
+            interval = Interval(merged.pop().start, interval.end, interval.stage, interval.label)
+        merged.append(interval)
+    return merged
 
 
 def stage_seconds(timeline: Sequence[Interval], total_seconds: float) -> dict[str, float]:

@@ -8,7 +8,7 @@ from benchmarks.report import figures_to_dict, format_table
 from benchmarks.stages import (
     EXPORTS, EXTRACT, IDENTITY, MARTS, OVERHEAD, QUALITY_GATE, SEGMENTS, STAGES, STAGING, TOTAL, Interval,
     RunFigures, StageFigures, build_timeline, cpu_per_stage, dbt_node_intervals, median_figures, overhead_breakdown,
-    peak_per_stage, run_figures, stage_for_dbt_node, stage_for_fqn, stage_for_step, stage_rows,
+    peak_per_stage, run_figures, stage_for_dbt_node, stage_seconds, stage_for_fqn, stage_for_step, stage_rows,
 )
 
 
@@ -157,10 +157,18 @@ def test_cpu_per_stage_counts_what_was_used_between_samples_for_the_stage_then_r
     assert cpu_per_stage(samples[:1], timeline) == {}  # one sample: nothing measured
 
 
-def test_overlapping_nodes_are_clipped():
+def test_overlapping_nodes_share_their_time_and_are_clipped_to_their_step():
     timeline = build_timeline([{"key": "cdp_dbt_models", "start": 0.0, "end": 10.0}],
                               [Interval(1.0, 5.0, STAGING, "a"), Interval(4.0, 12.0, MARTS, "b")])
-    assert [(i.start, i.end, i.stage) for i in timeline] == [(1.0, 4.0, STAGING), (4.0, 10.0, MARTS)]
+    assert [(i.start, i.end, i.stage) for i in timeline] == [
+        (1.0, 4.5, STAGING), (4.5, 10.0, MARTS)]  # 4-5 ran both: half a second each
+    # two threads: identity models run beside a long marts model, then a test of the same stage
+    timeline = build_timeline([{"key": "cdp_dbt_models", "start": 0.0, "end": 20.0}],
+                              [Interval(0.0, 4.0, IDENTITY, "i1"), Interval(4.0, 10.0, IDENTITY, "i2"),
+                               Interval(2.0, 12.0, MARTS, "m"), Interval(12.0, 14.0, MARTS, "t")])
+    seconds = stage_seconds(timeline, 20.0)
+    assert (seconds[IDENTITY], seconds[MARTS], seconds[OVERHEAD]) == (6.0, 8.0, 6.0)
+    assert [(i.label, i.start, i.end) for i in timeline][:3] == [("i1", 0.0, 3.0), ("m", 3.0, 4.0), ("i2", 4.0, 7.0)]
 
 
 def test_rows_per_stage_from_a_run_report():
