@@ -21,13 +21,19 @@ from pathlib import Path
 PROC = Path("/proc")
 
 
-def _parent_of(pid: int) -> int | None:
+def _stat_fields(pid: int) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command name, from the state (field 3 of
+    proc(5)) on; empty once the process has gone."""
     try:
         stat = (PROC / str(pid) / "stat").read_text()
     except OSError:
-        return None
+        return []
     # "pid (comm) state ppid ...": comm may contain spaces and parentheses.
-    fields = stat[stat.rfind(")") + 2:].split()
+    return stat[stat.rfind(")") + 2:].split()
+
+
+def _parent_of(pid: int) -> int | None:
+    fields = _stat_fields(pid)
     return int(fields[1]) if len(fields) > 1 else None
 
 
@@ -64,18 +70,8 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 def cpu_seconds(pid: int) -> float | None:
     """CPU time (user + system, all threads) a process has used so far; None once it has gone."""
-    try:
-        stat = (PROC / str(pid) / "stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rfind(")") + 2:].split()  # fields[0] is the state (field 3 of proc(5))
+    fields = _stat_fields(pid)  # utime and stime are fields 14 and 15 of proc(5)
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS if len(fields) > 12 else None
-
-
-def tree_rss_bytes(root: int) -> tuple[int, int]:
-    """Summed RSS of ``root``'s process tree, and how many processes it has."""
-    pids = process_tree(root)
-    return sum(rss_bytes(pid) for pid in pids), len(pids)
 
 
 class TreeSampler:

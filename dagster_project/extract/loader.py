@@ -375,7 +375,7 @@ class _ParallelLoads:
         self._thread = threading.local()
         self._connections: list[duckdb.DuckDBPyConnection] = []
         self._connections_lock = threading.Lock()
-        self._in_flight: dict[Future[_Loaded], str] = {}  # load -> checksum of its file
+        self._checksums: dict[Future[_Loaded], str] = {}  # every load handed out -> its file's checksum
         self._last_load_time: datetime | None = None
 
     def submit(self, path: Path, checksum: str, is_utf8: bool) -> Future[_Loaded]:
@@ -384,15 +384,15 @@ class _ParallelLoads:
             loaded_at = self._last_load_time + timedelta(microseconds=1)
         self._last_load_time = loaded_at
         future = self._pool.submit(self._load, path, checksum, is_utf8, loaded_at)
-        self._in_flight[future] = checksum
+        self._checksums[future] = checksum
         return future
 
     def wait_for(self, checksum: str) -> None:
         """Until every load of a file with this content has finished."""
-        wait([load for load, other in self._in_flight.items() if other == checksum])
+        wait([load for load, other in self._checksums.items() if other == checksum])
 
     def any_raised(self) -> bool:
-        return any(load.done() and load.exception() is not None for load in self._in_flight)
+        return any(load.done() and load.exception() is not None for load in self._checksums)
 
     def close(self) -> None:
         """Wait for the loads still running, then close the workers' connections."""
