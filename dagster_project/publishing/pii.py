@@ -36,7 +36,6 @@ COLUMN_RULES: dict[str, Rule] = {
 #: By (table, column), for columns whose values are identifiers of any type.
 TABLE_COLUMN_RULES: dict[tuple[str, str], Rule] = {
     ("customer_identifiers", "identifier_value"): "hash",
-    ("customer_records", "anchor_node_key"): "hash",
     ("customer_id_history", "reason"): "redact",
 }
 

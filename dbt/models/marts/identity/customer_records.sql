@@ -1,5 +1,9 @@
 -- Which customer every deduplicated source record belongs to: the record-level answer of identity
 -- resolution (CRM contact_id, web messageId, POS transaction_id -> customer_id).
+-- The record's anchor node (its smallest identifier, the graph's internal handle on it) is not
+-- published: it says nothing about why the record joined its customer (every identifier counts,
+-- customer_identifiers lists them), and as an identifier value it made this 12-million-row table
+-- (at 1,000,000 people) one the release had to write twice, hashed for analysts and in full.
 
 with
 
@@ -22,7 +26,6 @@ final as (
         record_anchors.record_key,
         assignment.customer_id,
         record_anchors.observed_at,
-        record_anchors.anchor_node_key,
         record_anchors.is_record_node as has_no_usable_identifier
 
     from record_anchors
