@@ -25,7 +25,8 @@ import duckdb
 import pytest
 
 from dagster_project import run as cli
-from dagster_project.publishing.layout import work_database_of
+from dagster_project.publishing.layout import Layout, work_database_of
+from dagster_project.publishing.release import published_run_id
 from dagster_project.settings import SAMPLE_LANDING_DIR
 
 pytestmark = pytest.mark.integration
@@ -64,8 +65,7 @@ def _add_late_deliveries(landing: Path, night: str) -> None:
     redelivered = []
     for line in first_day:
         event = json.loads(line)
-        event["receivedAt"] = "2025-12-31T00:00:00.000Z"
-        event["context"]["ip"] = "10.0.0.1"  # tells the copies apart
+        event["receivedAt"] = "2025-12-31T00:00:00.000Z"  # received first: this copy is kept
         redelivered.append(json.dumps(event))
     (landing / "web" / f"events_{night}_redelivered.jsonl").write_text("\n".join(redelivered) + "\n")
     pos_lines = (landing / "pos" / "transactions_2026-01-02.csv").read_text().splitlines()
@@ -192,7 +192,7 @@ def test_the_incremental_run_saw_what_it_must_handle(warehouses) -> None:
     with duckdb.connect(str(work_database_of(warehouses["incremental"])), read_only=True) as conn:
         # the earlier-received re-deliveries replaced the first copies
         assert conn.execute(
-            "select count(*) from intermediate.int_web__events_deduplicated where ip_address = '10.0.0.1'"
+            "select count(*) from intermediate.int_web__events_deduplicated where received_at = '2025-12-31'"
         ).fetchone()[0] > 0
         assert conn.execute(
             "select max(copies_landed) from intermediate.int_pos__transactions_deduplicated"
@@ -212,3 +212,27 @@ def test_the_incremental_run_saw_what_it_must_handle(warehouses) -> None:
         # the erased person's CRM contact is gone from every built table
         for table in ("staging.stg_crm__contacts", "intermediate.int_crm__contacts_latest"):
             assert conn.execute(f"select count(*) from {table} where email = ?", [warehouses["erased_email"]]).fetchone()[0] == 0
+
+
+def test_an_incremental_model_whose_columns_changed_stops_the_run_until_a_full_refresh(warehouses, tmp_path: Path) -> None:
+    """An upgrade that drops a column from an incremental model (simulated by a column the stored
+    table has and the model does not) fails the run with dbt's schema error and publishes nothing;
+    ``--full-refresh`` rebuilds the table with the model's columns."""
+    root = tmp_path / "deployment"
+    shutil.copytree(Path(warehouses["rebuilt"]).parent, root, symlinks=True)
+    warehouse = root / "cdp.duckdb"
+    layout = Layout(warehouse, root / "exports")
+    published = published_run_id(layout)
+    with duckdb.connect(str(work_database_of(warehouse))) as conn:
+        conn.execute("alter table staging.stg_web__events add column ip_address varchar")
+
+    assert cli.main(["--landing-dir", str(SAMPLE_LANDING_DIR), "--warehouse", str(warehouse)]) != 0
+    assert published_run_id(layout) == published
+    log = (root / "logs" / "last_run.log").read_text()
+    assert "stg_web__events" in log and "out of sync" in log and "full_refresh" in log
+
+    _run(SAMPLE_LANDING_DIR, warehouse, "--full-refresh")
+    assert published_run_id(layout) != published
+    with duckdb.connect(str(work_database_of(warehouse)), read_only=True) as conn:
+        columns = [c[0] for c in conn.execute("describe staging.stg_web__events").fetchall()]
+    assert "ip_address" not in columns
