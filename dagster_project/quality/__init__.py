@@ -12,7 +12,15 @@ from dagster_project.quality.expectations import (
     not_in_future_expectations,
     volume_expectation,
 )
-from dagster_project.quality.gate import KEY_COLUMNS, Failure, GateResult, nanosecond_datetimes, numpy_integers, validate
+from dagster_project.quality.gate import (
+    KEY_COLUMNS,
+    Failure,
+    GateResult,
+    build_data_docs,
+    nanosecond_datetimes,
+    numpy_integers,
+    validate,
+)
 from dagster_project.quality.suites import SUITES_DIR, Suite, SuiteError, load_suite, load_suites
 
 __all__ = [
@@ -26,6 +34,7 @@ __all__ = [
     "GateResult",
     "Suite",
     "SuiteError",
+    "build_data_docs",
     "consent_expectations",
     "expectation_columns",
     "load_gate_config",

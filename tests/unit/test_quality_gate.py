@@ -277,6 +277,20 @@ def test_data_docs_site_lists_every_suite_validated_into_it(tmp_path, suites):
     assert "segment.vip" in (docs / "index.html").read_text()
 
 
+def test_data_docs_built_once_after_several_validations(tmp_path, suites):
+    from dagster_project.quality import build_data_docs
+
+    docs = tmp_path / "data_docs"
+    validate(customers(), suites["customers"], parameters={}, docs_dir=docs, run_name="run-1", build_docs=False)
+    members = pd.DataFrame({"customer_id": ["c1", "c2"]})
+    validate(members, suites["segment"], name="segment.vip", parameters={}, docs_dir=docs, run_name="run-1", build_docs=False)
+    assert not (docs / "index.html").exists()  # stored, not rendered yet
+    assert build_data_docs(docs) == docs / "index.html"
+    index = (docs / "index.html").read_text()
+    assert "customers" in index and "segment.vip" in index
+    assert len(list((docs / "validations").rglob("*.html"))) == 2
+
+
 def test_gate_config_rejects_unknown_or_bad_limits(tmp_path):
     from dagster_project.quality import GateConfigError
 
