@@ -73,7 +73,6 @@ extracted as (
 
         -- who: identify carries user traits at the top level; every other call (group's
         -- top-level traits describe the group, not the user) in context.traits
-        top_level_traits,
         {%- for name in trait_fields %}
         case
             when lower({{ cdp_trim('call_type') }}) = 'identify' and top_level_traits is not null
