@@ -11,14 +11,13 @@ leaves, chains, cycles, repeated and reversed edges and self-loops.
 from __future__ import annotations
 
 import random
-from pathlib import Path
+from collections.abc import Callable
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
+from dbt.cli.main import dbtRunnerResult
 
-from dagster_project.settings import DBT_PROJECT_DIR
-
+CompileInline = Callable[..., dbtRunnerResult]  # the compile_inline fixture (conftest.py)
 Edge = tuple[int, int]
 
 
@@ -73,19 +72,12 @@ CASES = {
 
 
 @pytest.fixture(scope="module")
-def compiled_macros(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    tmp_path = tmp_path_factory.mktemp("connected_components")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setenv("CDP_WORK_DATABASE", str(tmp_path / "work.duckdb"))
-        monkeypatch.setenv("CDP_IDENTITY_REGISTRY", str(tmp_path / "registry.duckdb"))
-        arguments = "'graph_nodes', 'id', 'graph_edges', 'a', 'b'"
-        result = dbtRunner().invoke([
-            "compile", "--inline",
-            f"{{{{ duckdb__cdp_connected_components({arguments}) }}}} /* portable */ "
-            f"{{{{ default__cdp_connected_components({arguments}) }}}}",
-            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(tmp_path / "target"), "--quiet",
-        ])
+def compiled_macros(compile_inline: CompileInline) -> dict[str, str]:
+    arguments = "'graph_nodes', 'id', 'graph_edges', 'a', 'b'"
+    result = compile_inline(
+        f"{{{{ duckdb__cdp_connected_components({arguments}) }}}} /* portable */ "
+        f"{{{{ default__cdp_connected_components({arguments}) }}}}"
+    )
     assert result.success, result.exception
     duckdb_version, portable = result.result.results[0].node.compiled_code.split("/* portable */")
     assert "recurring.cc" in duckdb_version and "recurring" not in portable

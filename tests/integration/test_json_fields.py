@@ -8,13 +8,13 @@ that is not an object, keys that differ only in case, duplicate keys, nulls.
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
+from dbt.cli.main import dbtRunnerResult
 
-from dagster_project.settings import DBT_PROJECT_DIR
+CompileInline = Callable[..., dbtRunnerResult]  # the compile_inline fixture (conftest.py)
 
 DOCUMENTS = [
     '{"userId": 123, "context": {"ip": "1.2.3.4", "traits": {"email": "a@b.c"}}}',
@@ -35,22 +35,12 @@ ARGUMENTS = (
 )
 
 
-def _compile(inline: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, messages: list[str] | None = None):
-    monkeypatch.setenv("CDP_WORK_DATABASE", str(tmp_path / "work.duckdb"))
-    monkeypatch.setenv("CDP_IDENTITY_REGISTRY", str(tmp_path / "registry.duckdb"))
-    log = (lambda event: messages.append(str(event.info.msg))) if messages is not None else None
-    return dbtRunner(callbacks=[log] if log else None).invoke([
-        "compile", "--inline", inline, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(tmp_path / "target"), "--quiet",
-    ])
-
-
-def test_json_transform_reads_what_the_paths_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_transform_reads_what_the_paths_read(compile_inline: CompileInline) -> None:
     inline = (
         f"{{{{ duckdb__cdp_select_json_fields('docs', {ARGUMENTS}) }}}} /* portable */ "
         f"{{{{ default__cdp_select_json_fields('docs', {ARGUMENTS}) }}}}"
     )
-    result = _compile(inline, tmp_path, monkeypatch)
+    result = compile_inline(inline)
     assert result.success, result.exception
     single_pass, portable = result.result.results[0].node.compiled_code.split("/* portable */")
     assert "json_transform" in single_pass and "json_transform" not in portable
@@ -73,11 +63,8 @@ def test_json_transform_reads_what_the_paths_read(tmp_path: Path, monkeypatch: p
     "{'a': '$.a', 'b': '$.a.b'}",  # a value, then a field under it
     "{'b': '$.a.b', 'a': '$.a'}",  # a field, then its parent as a value
 ])
-def test_a_path_read_both_as_a_value_and_as_a_parent_fails_to_compile(
-    fields: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_path_read_both_as_a_value_and_as_a_parent_fails_to_compile(fields: str, compile_inline: CompileInline) -> None:
     messages: list[str] = []
-    result = _compile(f"{{{{ duckdb__cdp_select_json_fields('docs', 'payload', {fields}, {{}}, ['n']) }}}}",
-                      tmp_path, monkeypatch, messages)
+    result = compile_inline(f"{{{{ duckdb__cdp_select_json_fields('docs', 'payload', {fields}, {{}}, ['n']) }}}}", messages)
     assert not result.success
     assert any("cdp_select_json_fields: $.a" in m and "as a document" in m for m in messages), messages

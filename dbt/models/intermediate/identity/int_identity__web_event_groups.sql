@@ -6,6 +6,8 @@
 -- that int_identity__record_identifiers reads), and the group is named after its earliest event
 -- (event time, then messageId), which stands for the group in the identity graph and is the
 -- evidence of the links the group makes. int_identity__record_anchors maps every event back.
+-- The window partitions by a fingerprint of the seven identifiers (cdp_partition_fingerprint),
+-- not by the strings themselves.
 --
 -- Incremental: a nightly run regroups only the groups a new delivery touched: every event of the
 -- identifiers a re-delivered or new message carries now, and of the groups it was in before (a
@@ -86,7 +88,7 @@ final as (
 
     from {{ 'regrouped_events' if only_changed else 'events' }}
     window identifiers as (
-        partition by {{ identifiers | join(', ') }}
+        partition by {{ cdp_partition_fingerprint(identifiers) }}
         order by event_at, message_id
         rows between unbounded preceding and unbounded following
     )
