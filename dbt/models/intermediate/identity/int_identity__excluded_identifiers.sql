@@ -54,12 +54,17 @@ malformed as (
 
 ),
 
+-- grouped by node_key alone (it is "<type>:<value>", so min() of each is its only value): one
+-- string hashed per row, not three
 values_in_use as (
 
-    select identifier_type, identifier_value, node_key, cast(sum(records) as {{ dbt.type_bigint() }}) as records
+    select min(identifier_type) as identifier_type,
+           min(identifier_value) as identifier_value,
+           node_key,
+           cast(sum(records) as {{ dbt.type_bigint() }}) as records
     from identifiers
     where not is_malformed
-    group by 1, 2, 3
+    group by node_key
 
 ),
 
@@ -110,7 +115,7 @@ limited as (
 
 seen_with as (
 
-    select limited.identifier_type, limited.identifier_value, limited.node_key,
+    select limited.identifier_type, limited.node_key,
            other.identifier_type as linked_type, other.identifier_value as linked_value
     from limited
     inner join identifiers as other
@@ -127,10 +132,11 @@ seen_with as (
 -- first name, so a typo on one record does not make a person's own phone look shared.
 first_names as (
 
-    select identifier_type, identifier_value, node_key, first_name_normalized, cast(sum(records) as {{ dbt.type_bigint() }}) as records
+    select min(identifier_type) as identifier_type, node_key, first_name_normalized,
+           cast(sum(records) as {{ dbt.type_bigint() }}) as records
     from limited
     where first_name_normalized is not null
-    group by 1, 2, 3, 4
+    group by node_key, first_name_normalized
 
 ),
 
@@ -150,7 +156,7 @@ usual_first_names as (
 
 first_name_seen_with as (
 
-    select first_names.identifier_type, first_names.identifier_value, first_names.node_key,
+    select first_names.identifier_type, first_names.node_key,
            'first_name' as linked_type,
            case
                when {{ cdp_name_similarity('first_names.first_name_normalized', 'usual_first_names.usual_first_name') }}
@@ -176,8 +182,6 @@ all_seen_with as (
 over_limit as (
 
     select
-        seen_with.identifier_type,
-        seen_with.identifier_value,
         seen_with.node_key,
         limits.linked_type,
         limits.max_distinct,
@@ -188,8 +192,7 @@ over_limit as (
     inner join limits
         on limits.identifier_type = seen_with.identifier_type
         and limits.linked_type = seen_with.linked_type
-    group by seen_with.identifier_type, seen_with.identifier_value, seen_with.node_key,
-             limits.linked_type, limits.max_distinct, limits.reason
+    group by seen_with.node_key, limits.linked_type, limits.max_distinct, limits.reason
     having count(distinct seen_with.linked_value) > limits.max_distinct
 
 ),
@@ -197,8 +200,8 @@ over_limit as (
 shared as (
 
     select
-        over_limit.identifier_type,
-        over_limit.identifier_value,
+        values_in_use.identifier_type,
+        values_in_use.identifier_value,
         over_limit.node_key,
         'shared' as exclusion,
         {{ dbt.concat([
