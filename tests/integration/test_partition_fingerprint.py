@@ -30,7 +30,7 @@ ROWS = [
 
 @pytest.mark.parametrize("version", ["duckdb", "default"])
 def test_rows_share_a_partition_exactly_when_their_values_are_equal(compile_inline: CompileInline, version: str) -> None:
-    result = compile_inline(f"{{{{ {version}__cdp_partition_fingerprint(['a', 'b']) }}}}")
+    result = compile_inline(f"{{{{ {version}__cdp_partition_fingerprint(['a', 'b']) | join(', ') }}}}")
     assert result.success, result.exception
     fingerprint = result.result.results[0].node.compiled_code.strip()
     assert ("hash(" in fingerprint) == (version == "duckdb")

@@ -25,6 +25,7 @@
 
 {%- set only_changed = cdp_recompute_touched_only() %}
 {%- set identifiers = ['anonymous_id', 'user_id', 'alias_previous_id', 'email', 'phone_raw', 'phone', 'first_name_normalized'] %}
+{%- set fingerprint = cdp_partition_fingerprint(identifiers) %}
 
 with
 
@@ -86,9 +87,13 @@ final as (
         -- the newest load staged when the group was formed: a nightly run looks at what came after
         {{ cdp_newest_load(ref('stg_web__events')) }} as _loaded_at
 
-    from {{ 'regrouped_events' if only_changed else 'events' }}
+    from (
+        select *
+        {%- for expression in fingerprint %}, {{ expression }} as identifiers_fingerprint_{{ loop.index }}{% endfor %}
+        from {{ 'regrouped_events' if only_changed else 'events' }}
+    ) as fingerprinted
     window identifiers as (
-        partition by {{ cdp_partition_fingerprint(identifiers) }}
+        partition by {% for expression in fingerprint %}identifiers_fingerprint_{{ loop.index }}{{ ', ' if not loop.last }}{% endfor %}
         order by event_at, message_id
         rows between unbounded preceding and unbounded following
     )
