@@ -41,7 +41,7 @@ def _union_find_components(node_ids: list[int], edges: list[Edge]) -> dict[int, 
 
 
 def _shapes() -> list[Edge]:
-    edges = [
+    return [
         (10, 1),              # a leaf (1) that is its component's smallest id, on a chain 10-11-12
         (10, 11), (11, 12),
         (20, 21),             # two leaves joined to each other
@@ -52,7 +52,6 @@ def _shapes() -> list[Edge]:
         (70, 70), (70, 71),   # a self-loop beside a real edge
         (80, 81), (81, 82), (82, 83), (83, 84), (84, 85),  # a chain: two leaves at its ends
     ]
-    return edges
 
 
 def _random_graph(seed: int, nodes: int, edges: int) -> list[Edge]:
@@ -65,7 +64,7 @@ def _random_graph(seed: int, nodes: int, edges: int) -> list[Edge]:
 
 
 CASES = {
-    "shapes": (list(range(0, 100)), _shapes()),
+    "shapes": (list(range(100)), _shapes()),
     "random sparse": (list(range(400)), _random_graph(3, 400, 220)),
     "random denser": (list(range(400)), _random_graph(7, 400, 420)),
 }
