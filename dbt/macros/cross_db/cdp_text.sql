@@ -94,6 +94,22 @@
     max_by({{ value }}, {{ cdp_ordering_tuple(ordering, 'struct') }}){{ cdp_aggregate_filter(where) }}
 {%- endmacro %}
 
+{#- Of two picks, each a value chosen at a time (an arg_min or arg_max result and the time it was
+    chosen at, either pair null when there was nothing to pick), the one chosen at the earlier
+    time, ties to the smaller value: combines an arg_min over two disjoint sets of rows without
+    reading the rows again. cdp_later_pick is the same for arg_max. -#}
+{% macro cdp_earlier_pick(time_a, value_a, time_b, value_b) -%}
+    case when {{ time_b }} < {{ time_a }} or ({{ time_b }} = {{ time_a }} and {{ value_b }} < {{ value_a }})
+              or ({{ time_a }} is null and {{ time_b }} is not null)
+        then {{ value_b }} else {{ value_a }} end
+{%- endmacro %}
+
+{% macro cdp_later_pick(time_a, value_a, time_b, value_b) -%}
+    case when {{ time_b }} > {{ time_a }} or ({{ time_b }} = {{ time_a }} and {{ value_b }} > {{ value_a }})
+              or ({{ time_a }} is null and {{ time_b }} is not null)
+        then {{ value_b }} else {{ value_a }} end
+{%- endmacro %}
+
 {#- ` filter (where <condition>)` for an aggregate (DuckDB and Spark 3 both read it), or nothing. -#}
 {% macro cdp_aggregate_filter(where) -%}
     {%- if where %} filter (where {{ where }}){% endif -%}
