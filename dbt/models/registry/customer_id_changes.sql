@@ -11,7 +11,7 @@
 
 with
 
-assignment as (
+assignment as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_identity__customer_assignment') }}
 

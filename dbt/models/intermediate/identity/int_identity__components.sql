@@ -10,13 +10,13 @@
 
 with
 
-provisional_components as (
+provisional_components as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_identity__provisional_components') }}
 
 ),
 
-record_anchors as (
+record_anchors as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_identity__record_anchors') }}
 

@@ -20,7 +20,7 @@
 with
 
 -- read by several CTEs below, so only the columns they use
-identifiers as (
+identifiers as {{ cdp_not_materialized() }} (
 
     select source, record_key, records, first_name_normalized, identifier_type, identifier_value,
            raw_value, is_malformed, node_key
@@ -104,7 +104,7 @@ blocklisted as (
 ),
 
 -- what each limited identifier was seen with, in the same source record
-limited as (
+limited as {{ cdp_not_materialized() }} (
 
     select identifiers.*
     from identifiers

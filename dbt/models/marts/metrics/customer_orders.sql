@@ -19,7 +19,7 @@ transactions as (
 
 ),
 
-customer_records as (
+customer_records as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('customer_records') }}
 
