@@ -83,8 +83,9 @@ def _model_metadata(conn: duckdb.DuckDBPyConnection, table: _ModelTable) -> dict
     return metadata
 
 
-def _with_row_counts(events: list[Any], warehouse_path: str, registry_path: str) -> Iterator[Any]:
-    """Attach row counts (and meta-driven figures) to each built model's event.
+def _with_row_counts(built: list[Output | AssetMaterialization], warehouse_path: str,
+                     registry_path: str) -> Iterator[Output | AssetMaterialization]:
+    """Attach row counts (and meta-driven figures) to each built model's materialization.
 
     Counted after dbt has exited, on one short read-only connection: dagster-dbt's own
     ``fetch_row_counts`` keeps a dbt adapter connection open in this process, which would
@@ -93,12 +94,11 @@ def _with_row_counts(events: list[Any], warehouse_path: str, registry_path: str)
     tables = _model_tables()
     with duckdb.connect(warehouse_path, read_only=True) as conn:
         conn.execute(f"attach '{registry_path}' as {REGISTRY_DATABASE} (read_only)")
-        for event in events:
-            if isinstance(event, (Output, AssetMaterialization)):
-                unique_id = event.metadata.get("unique_id")
-                table = tables.get(str(unique_id.value)) if unique_id is not None else None
-                if table is not None:
-                    event = event.with_metadata({**event.metadata, **_model_metadata(conn, table)})
+        for event in built:
+            unique_id = event.metadata.get("unique_id")
+            table = tables.get(str(unique_id.value)) if unique_id is not None else None
+            if table is not None:
+                event = event.with_metadata({**event.metadata, **_model_metadata(conn, table)})
             yield event
 
 
@@ -128,7 +128,7 @@ def cdp_dbt_models(
         "CDP_RUN_ID": context.run.run_id,
     }
     import_in_background()  # the quality gate's library, while this process waits for dbt
-    built = []
+    built: list[Output | AssetMaterialization] = []
     with environment(variables):
         args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
         for event in dbt.cli(args, context=context).stream():

@@ -95,17 +95,16 @@
 {%- endmacro %}
 
 {#- Of two picks, each a value chosen at a time (an arg_min or arg_max result and the time it was
-    chosen at, either pair null when there was nothing to pick), the one chosen at the earlier
-    time, ties to the smaller value: combines an arg_min over two disjoint sets of rows without
-    reading the rows again. cdp_later_pick is the same for arg_max. -#}
-{% macro cdp_earlier_pick(time_a, value_a, time_b, value_b) -%}
-    case when {{ time_b }} < {{ time_a }} or ({{ time_b }} = {{ time_a }} and {{ value_b }} < {{ value_a }})
-              or ({{ time_a }} is null and {{ time_b }} is not null)
-        then {{ value_b }} else {{ value_a }} end
-{%- endmacro %}
-
-{% macro cdp_later_pick(time_a, value_a, time_b, value_b) -%}
-    case when {{ time_b }} > {{ time_a }} or ({{ time_b }} = {{ time_a }} and {{ value_b }} > {{ value_a }})
+    chosen at, either pair null when there was nothing to pick), the one to keep: `keep` is
+    'earliest' (the earlier time, ties to the smaller value, as arg_min over both would choose) or
+    'latest' (as arg_max). Combines an aggregate over two disjoint sets of rows without reading
+    the rows again. -#}
+{% macro cdp_combine_picks(time_a, value_a, time_b, value_b, keep) -%}
+    {%- set before = {'earliest': '<', 'latest': '>'}.get(keep) -%}
+    {%- if before is none -%}
+        {{ exceptions.raise_compiler_error("cdp_combine_picks: keep must be 'earliest' or 'latest', not '" ~ keep ~ "'") }}
+    {%- endif -%}
+    case when {{ time_b }} {{ before }} {{ time_a }} or ({{ time_b }} = {{ time_a }} and {{ value_b }} {{ before }} {{ value_a }})
               or ({{ time_a }} is null and {{ time_b }} is not null)
         then {{ value_b }} else {{ value_a }} end
 {%- endmacro %}

@@ -28,6 +28,17 @@
 ) }}
 
 {%- set inactivity_ms = var('web_session_inactivity_minutes') * 60 * 1000 %}
+{#- A session's counts and picks over some of its events (the device's own, or the server-side
+    calls that joined it), each pick with the time it was picked at, so the two parts combine. -#}
+{%- set session_figures %}
+        count(*) as events,
+        count(case when event_type in ('page', 'screen') then 1 end) as page_views,
+        {{ cdp_arg_max('message_id', ['event_at', 'message_id']) }} as last_message_id,
+        min(case when event_type in ('page', 'screen') then event_at end) as first_view_at,
+        {{ cdp_arg_min('message_id', ['event_at', 'message_id'], "event_type in ('page', 'screen')") }} as first_view_message_id,
+        min(case when campaign_source is not null then event_at end) as first_campaign_at,
+        {{ cdp_arg_min('message_id', ['event_at', 'message_id'], 'campaign_source is not null') }} as first_campaign_message_id
+{%- endset %}
 {%- set only_changed = cdp_recompute_touched_only() %}
 
 with
@@ -153,14 +164,8 @@ device_sessions as (
         min(event_at) as started_at,
         max(event_at) as device_ended_at,
         {{ cdp_arg_max('user_id', ['event_at', 'message_id'], 'user_id is not null') }} as user_id,
-        count(*) as events,
-        count(case when event_type in ('page', 'screen') then 1 end) as page_views,
         count(case when event_name = 'Order Completed' then 1 end) as order_events,
-        {{ cdp_arg_max('message_id', ['event_at', 'message_id']) }} as last_message_id,
-        min(case when event_type in ('page', 'screen') then event_at end) as first_view_at,
-        {{ cdp_arg_min('message_id', ['event_at', 'message_id'], "event_type in ('page', 'screen')") }} as first_view_message_id,
-        min(case when campaign_source is not null then event_at end) as first_campaign_at,
-        {{ cdp_arg_min('message_id', ['event_at', 'message_id'], 'campaign_source is not null') }} as first_campaign_message_id
+        {{ session_figures }}
 
     from numbered
     group by anonymous_id, session_number
@@ -243,13 +248,7 @@ server_sessions as (
         anonymous_id,
         session_number,
         max(event_at) as ended_at,
-        count(*) as events,
-        count(case when event_type in ('page', 'screen') then 1 end) as page_views,
-        {{ cdp_arg_max('message_id', ['event_at', 'message_id']) }} as last_message_id,
-        min(case when event_type in ('page', 'screen') then event_at end) as first_view_at,
-        {{ cdp_arg_min('message_id', ['event_at', 'message_id'], "event_type in ('page', 'screen')") }} as first_view_message_id,
-        min(case when campaign_source is not null then event_at end) as first_campaign_at,
-        {{ cdp_arg_min('message_id', ['event_at', 'message_id'], 'campaign_source is not null') }} as first_campaign_message_id
+        {{ session_figures }}
 
     from server_session_events
     group by anonymous_id, session_number
@@ -300,12 +299,12 @@ aggregated as (
         device_sessions.page_views + coalesce(server_sessions.page_views, 0) as page_views,
         coalesce(session_order_counts.orders, 0) as orders,
         -- after a login, the session's last event is the logged-in customer's
-        {{ cdp_later_pick('device_sessions.device_ended_at', 'device_sessions.last_message_id',
-                          'server_sessions.ended_at', 'server_sessions.last_message_id') }} as last_message_id,
-        {{ cdp_earlier_pick('device_sessions.first_view_at', 'device_sessions.first_view_message_id',
-                            'server_sessions.first_view_at', 'server_sessions.first_view_message_id') }} as first_view_message_id,
-        {{ cdp_earlier_pick('device_sessions.first_campaign_at', 'device_sessions.first_campaign_message_id',
-                            'server_sessions.first_campaign_at', 'server_sessions.first_campaign_message_id') }} as first_campaign_message_id
+        {{ cdp_combine_picks('device_sessions.device_ended_at', 'device_sessions.last_message_id',
+                             'server_sessions.ended_at', 'server_sessions.last_message_id', keep='latest') }} as last_message_id,
+        {{ cdp_combine_picks('device_sessions.first_view_at', 'device_sessions.first_view_message_id',
+                             'server_sessions.first_view_at', 'server_sessions.first_view_message_id', keep='earliest') }} as first_view_message_id,
+        {{ cdp_combine_picks('device_sessions.first_campaign_at', 'device_sessions.first_campaign_message_id',
+                             'server_sessions.first_campaign_at', 'server_sessions.first_campaign_message_id', keep='earliest') }} as first_campaign_message_id
 
     from device_sessions
     left join server_sessions
