@@ -151,6 +151,16 @@ def test_sessions_split_after_more_than_the_inactivity_window(conn) -> None:
     assert str(second[2]) == "2026-01-10 11:40:00"
 
 
+def test_a_server_side_call_can_be_the_sessions_last_event(conn) -> None:
+    """The backend's order (11:40) joins device A's second session after its last device event
+    (11:25:02): the session's last event, and so its customer, comes from the call."""
+    last = conn.execute(
+        "select last_message_id from intermediate.int_web__sessions where anonymous_id = ? and session_number = 2",
+        [DEVICE_A],
+    ).fetchall()
+    assert last == [("test-server-order",)]
+
+
 def test_sessions_cover_every_device_event_once_and_are_more_than_the_window_apart(conn) -> None:
     device_events, server_events, in_sessions = conn.execute(
         """select
