@@ -17,7 +17,26 @@
 
 {#- Collapse every whitespace run to one space and trim; '' -> null. -#}
 {% macro cdp_squish(expr) -%}
+    {{ return(adapter.dispatch('cdp_squish', 'cdp')(expr)) }}
+{%- endmacro %}
+
+{% macro default__cdp_squish(expr) -%}
     nullif(trim({{ cdp_regexp_replace(expr, '\\s+', ' ') }}), '')
+{%- endmacro %}
+
+{#- DuckDB: the regular expression runs only on a value holding two spaces in a row or a
+    whitespace character other than a space (RE2's \s: \t, \n, \f, \r); any other value needs only
+    its end spaces trimmed. Most names and event names are clean: 40 % less time than replacing
+    on every value (12 columns of 10 million web events, 5.7 s -> 3.5 s).
+    tests/integration/test_text_cleaning.py holds it to the portable version. -#}
+{% macro duckdb__cdp_squish(expr) -%}
+    nullif(
+        case
+            when contains({{ expr }}, '  ') or contains({{ expr }}, chr(9)) or contains({{ expr }}, chr(10))
+                or contains({{ expr }}, chr(12)) or contains({{ expr }}, chr(13))
+                then trim({{ cdp_regexp_replace(expr, '\\s+', ' ') }})
+            else trim({{ expr }})
+        end, '')
 {%- endmacro %}
 
 
