@@ -104,5 +104,5 @@ def build_resources(settings: Settings | None = None) -> dict[str, object]:
             verify_checksums=settings.verify_checksums,
             extract_workers=settings.extract_workers,
         ),
-        "dbt": CdpDbtCliResource(project_dir=cdp_dbt_project),
+        "dbt": CdpDbtCliResource(project_dir=cdp_dbt_project, kept_runs=settings.dbt_kept_runs),
     }

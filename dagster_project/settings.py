@@ -57,6 +57,11 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "6GB"
 DEFAULT_EXTRACT_WORKERS = 2
 
 
+#: dbt run folders (compiled SQL, run results and dbt's log of one ``dbt build``) kept under
+#: ``dbt/target/`` (CDP_DBT_KEPT_RUNS); older ones are deleted as each run starts.
+DEFAULT_KEPT_DBT_RUNS = 20
+
+
 def _positive_int_from_env(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     if not value:
@@ -79,6 +84,8 @@ class Settings:
     verify_checksums: bool = False
     #: Landing files of one source loaded at once.
     extract_workers: int = DEFAULT_EXTRACT_WORKERS
+    #: dbt run folders kept under the dbt project's ``target/``.
+    dbt_kept_runs: int = DEFAULT_KEPT_DBT_RUNS
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -92,6 +99,7 @@ class Settings:
             exports_dir=_path_from_env("CDP_EXPORTS_DIR", exports_beside(warehouse_path)),
             verify_checksums=_flag_from_env("CDP_EXTRACT_VERIFY_CHECKSUMS"),
             extract_workers=_positive_int_from_env("CDP_EXTRACT_WORKERS", DEFAULT_EXTRACT_WORKERS),
+            dbt_kept_runs=_positive_int_from_env("CDP_DBT_KEPT_RUNS", DEFAULT_KEPT_DBT_RUNS),
         )
 
 
