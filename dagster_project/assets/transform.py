@@ -12,6 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.publishing.faults import kill_if_requested
 from dagster_project.quality._gx import import_in_background
+from dagster_project.quality.targets import start_worker
 from dagster_project.assets.dbt_project import cdp_dbt_project
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import environment
@@ -128,6 +129,7 @@ def cdp_dbt_models(
         "CDP_RUN_ID": context.run.run_id,
     }
     import_in_background()  # the quality gate's library, while this process waits for dbt
+    start_worker()  # and the gate's worker process (dagster_project/quality/targets.py)
     built: list[Output | AssetMaterialization] = []
     with environment(variables):
         args = ["build", "--full-refresh"] if config.full_refresh else ["build"]

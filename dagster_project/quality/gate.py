@@ -23,6 +23,7 @@ import datetime as dt
 import decimal
 import fcntl
 import math
+import shutil
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -192,6 +193,16 @@ def validate(
         failures=failures,
         docs_index=docs_dir / "index.html" if docs_dir else None,
     )
+
+
+def merge_stores(source_docs_dir: Path, docs_dir: Path) -> None:
+    """Copy the suites and validations stored under ``source_docs_dir`` into ``docs_dir``'s stores,
+    so the next :func:`build_data_docs` of ``docs_dir`` shows them (each is a file of its own)."""
+    source = Path(source_docs_dir) / _STORES
+    if source.is_dir():
+        Path(docs_dir).mkdir(parents=True, exist_ok=True)
+        with _docs_lock(Path(docs_dir)):
+            shutil.copytree(source, Path(docs_dir) / _STORES, dirs_exist_ok=True)
 
 
 def build_data_docs(docs_dir: Path) -> Path:
