@@ -7,9 +7,9 @@ help (GX holds the interpreter lock), so the gate hands one large target to a wo
 
 The worker is spawned, not forked: the Dagster process has threads of its own (and DuckDB's), and
 a forked child may inherit a lock one of them held. Spawning and importing GX takes 4 s, so the
-dbt step starts the worker (``start_worker``) while it waits for dbt, as it starts importing GX
-(``import_in_background``); a gate in a process of its own (``dagster dev``) spawns it on its
-first target, still in parallel with its own work.
+dbt step starts the worker (``start_worker``) as dbt builds its last models, when it starts
+importing GX (``import_in_background``); a gate in a process of its own (``dagster dev``) spawns it
+on its first target, still in parallel with its own work.
 
 The worker writes its validation into Data Docs stores of its own (every validation holds the
 stores' lock while it runs, which would put the two processes back in line); they are merged into
