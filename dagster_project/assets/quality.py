@@ -162,6 +162,10 @@ def quality_gate(context: AssetCheckExecutionContext, warehouse: WarehouseResour
     with warehouse.read() as conn:
         previous = _previous_counts(conn)
         checks = {target.name: _target_check(target, previous.get(target.name)) for target in GATE_TARGETS}
+
+        def check_here(name: str) -> tuple[int, "GateResult"]:
+            return targets.check_target(conn, checks[name], now=now, config=config, docs_dir=docs_dir, run_name=run_name)
+
         try:
             in_worker = {
                 target.name: targets.submit(warehouse.work_path, warehouse.memory_limit, checks[target.name],
@@ -170,18 +174,14 @@ def quality_gate(context: AssetCheckExecutionContext, warehouse: WarehouseResour
             }
             for target in GATE_TARGETS:
                 if target.name not in in_worker:
-                    outcomes[target.name] = targets.check_target(
-                        conn, checks[target.name], now=now, config=config, docs_dir=docs_dir, run_name=run_name,
-                    )
+                    outcomes[target.name] = check_here(target.name)
             for name, future in in_worker.items():
                 try:
                     outcomes[name] = targets.collect(future, docs_dir)
                 except BrokenProcessPool:
                     context.log.warning(f"the gate's worker process died; validating {name} here instead")
                     targets.stop_worker()
-                    outcomes[name] = targets.check_target(
-                        conn, checks[name], now=now, config=config, docs_dir=docs_dir, run_name=run_name,
-                    )
+                    outcomes[name] = check_here(name)
         finally:
             targets.stop_worker()  # not needed until the next run's gate
     results = [(target, outcomes[target.name][1]) for target in GATE_TARGETS]
