@@ -43,3 +43,18 @@ def test_a_model_newer_than_the_manifest_makes_it_stale(tmp_path: Path) -> None:
     model = tmp_path / "models" / "a.sql"
     os.utime(model, (project.manifest_path.stat().st_mtime + 10,) * 2)
     assert _manifest_is_stale(project, PATHS)
+
+
+def test_the_gate_is_prepared_on_a_segment_not_on_another_model() -> None:
+    """The dbt step starts the gate's import and worker on its first segment (assets/transform.py)."""
+    from dagster import Output
+
+    from dagster_project.assets.transform import _built_table, _is_segment
+
+    def built(unique_id: str) -> Output:
+        return Output(None, metadata={"unique_id": unique_id})
+
+    assert _is_segment(built("model.cdp.cart_abandoners"))
+    assert not _is_segment(built("model.cdp.customers"))
+    assert _built_table(built("model.cdp.customers")).qualifier == '"marts"'
+    assert _built_table(built("test.cdp.unique_customers_customer_id")) is None
