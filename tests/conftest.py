@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,3 +25,23 @@ def _throwaway_dagster_home(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests keep no run history: without DAGSTER_HOME every run uses a throwaway Dagster instance."""
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
+
+#: Variables the pipeline sets for its dbt subprocess only: one left set after a test would point
+#: every later run at that test's files.
+_RUN_SCOPED_VARIABLES = ("CDP_WORK_DATABASE", "CDP_IDENTITY_REGISTRY", "CDP_RUN_ID", "CDP_WAREHOUSE", "CDP_EXPORTS_DIR")
+_AT_START = {name: os.environ.get(name) for name in _RUN_SCOPED_VARIABLES}
+
+
+@pytest.fixture(autouse=True)
+def _no_path_variable_outlives_a_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test (or the module fixture it set up) after which a path variable differs from
+    the session's start, and put it back: left, it would send every later run to that test's files."""
+    yield
+    now = {name: os.environ.get(name) for name in _RUN_SCOPED_VARIABLES}
+    changed = {name: value for name, value in now.items() if value != _AT_START[name]}
+    for name in changed:
+        if _AT_START[name] is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = _AT_START[name]
+    assert not changed, f"{request.node.nodeid} left environment variables changed: {changed}"

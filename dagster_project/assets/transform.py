@@ -144,26 +144,28 @@ def cdp_dbt_models(
     identity registry is never rebuilt, even by a full refresh (its models set full_refresh: false).
     """
     # dbt's subprocess reads the paths (profiles.yml) and the run id (macros/identity/cdp_run_id.sql)
-    # from env vars; set for its run only (left set, they would override the next run's paths in
-    # this process: the CLI and tests run many).
+    # from env vars. They are set only while dagster-dbt copies this process's environment and
+    # starts dbt: held while the events stream, they stayed set across this generator's yields, the
+    # gate's import thread and worker start, and one left set points the next run in this process
+    # (the CLI and the tests run many) at this run's files.
     variables = {
         "CDP_WORK_DATABASE": warehouse.work_path,
         "CDP_IDENTITY_REGISTRY": warehouse.registry_path,
         "CDP_RUN_ID": context.run.run_id,
     }
+    with environment(variables):
+        invocation = dbt.cli(["build", "--full-refresh"] if config.full_refresh else ["build"], context=context)
     built: list[Output | AssetMaterialization] = []
     gate_prepared = False
-    with environment(variables):
-        args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-        for event in dbt.cli(args, context=context).stream():
-            if isinstance(event, (Output, AssetMaterialization)):
-                built.append(event)  # gets its row count once dbt has let go of the file
-                if not gate_prepared and _is_segment(event):
-                    _prepare_quality_gate()
-                    gate_prepared = True
-            else:
-                # test results are recorded while dbt works: held to the end, writing the 183
-                # events to Dagster's event log took 3 s after dbt had finished
-                yield event
+    for event in invocation.stream():
+        if isinstance(event, (Output, AssetMaterialization)):
+            built.append(event)  # gets its row count once dbt has let go of the file
+            if not gate_prepared and _is_segment(event):
+                _prepare_quality_gate()
+                gate_prepared = True
+        else:
+            # test results are recorded while dbt works: held to the end, writing the 183
+            # events to Dagster's event log took 3 s after dbt had finished
+            yield event
     kill_if_requested("after_dbt")
     yield from _with_row_counts(built, warehouse.work_path, warehouse.registry_path)

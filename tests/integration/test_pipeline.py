@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from pathlib import Path
 
@@ -14,9 +15,16 @@ from dagster_project import run as cli
 
 pytestmark = pytest.mark.integration
 
+#: What the dbt step sets for dbt's process (assets/transform.py).
+RUN_VARIABLES = ("CDP_WORK_DATABASE", "CDP_IDENTITY_REGISTRY", "CDP_RUN_ID")
+
 
 def _count(conn: duckdb.DuckDBPyConnection, table: str) -> int:
     return conn.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+def _run_variables() -> dict[str, str | None]:
+    return {name: os.environ.get(name) for name in RUN_VARIABLES}
 
 
 def _records_in_landing(landing: Path) -> dict[str, int]:
@@ -41,15 +49,36 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     shutil.copytree(SAMPLE_LANDING_DIR, landing)
     warehouse = root / "warehouse" / "cdp.duckdb"
     args = ["--landing-dir", str(landing), "--warehouse", str(warehouse)]
-    first = cli.main(args)
+    from dagster_project.assets import transform
+
+    before = _run_variables()
+    seen_by_gate_start: list[dict[str, str | None]] = []
+    prepare = transform._prepare_quality_gate
+
+    def recording_prepare() -> None:
+        seen_by_gate_start.append(_run_variables())
+        prepare()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transform, "_prepare_quality_gate", recording_prepare)
+        first = cli.main(args)
     with duckdb.connect(str(work_database_of(warehouse)), read_only=True) as conn:
         after_first = {t: _count(conn, f"raw.{t}") for t in ("crm_contacts", "web_events", "pos_transactions", "rejects")}
     second = cli.main(args)
-    return {"codes": (first, second), "warehouse": warehouse, "landing": landing, "after_first": after_first}
+    return {"codes": (first, second), "warehouse": warehouse, "landing": landing, "after_first": after_first,
+            "variables_before": before, "seen_by_gate_start": seen_by_gate_start}
 
 
 def test_both_runs_succeed(built) -> None:
     assert built["codes"] == (0, 0)
+
+
+def test_the_run_variables_reach_dbt_only(built) -> None:
+    """dbt's process gets the run's paths and id as env vars; this process does not keep them while
+    dbt works, so the gate's import thread and worker process (started at the first segment) do
+    not inherit them and no later run in this process can pick them up."""
+    assert built["seen_by_gate_start"] == [built["variables_before"]]
+    assert _run_variables() == built["variables_before"]
 
 
 def test_every_landed_record_is_loaded_or_rejected(built) -> None:
