@@ -35,9 +35,9 @@ $(DAGSTER_HOME)/dagster.yaml:
 run: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m dagster_project.run
 
-## Run the test suite.
+## Run the test suite, a test file per worker process (one per core, at most four).
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 ## Open the Dagster UI at http://localhost:3000 with the daemon, so the nightly schedule runs.
 dev: install $(DAGSTER_HOME)/dagster.yaml

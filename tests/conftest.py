@@ -12,6 +12,14 @@ import pytest
 from dagster_project.settings import SAMPLE_LANDING_DIR
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """With worker processes (``make test`` runs ``pytest -n``), parse the dbt manifest once here,
+    before they start: each would otherwise find it missing or stale on a fresh clone and write it
+    while the other reads it (``dagster_project/assets/dbt_project.py`` parses on import)."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        import dagster_project.assets.dbt_project  # noqa: F401
+
+
 @pytest.fixture
 def sample_landing(tmp_path: Path) -> Path:
     """A private copy of the bundled sample's landing directory."""
