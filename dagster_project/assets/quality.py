@@ -167,11 +167,15 @@ def quality_gate(context: AssetCheckExecutionContext, warehouse: WarehouseResour
             return targets.check_target(conn, checks[name], now=now, config=config, docs_dir=docs_dir, run_name=run_name)
 
         try:
-            in_worker = {
-                target.name: targets.submit(warehouse.work_path, warehouse.memory_limit, checks[target.name],
-                                            now=now, config=config, docs_dir=docs_dir, run_name=run_name)
-                for target in GATE_TARGETS if target.in_worker
-            }
+            try:
+                in_worker = {
+                    target.name: targets.submit(warehouse.work_path, warehouse.memory_limit, checks[target.name],
+                                                now=now, config=config, docs_dir=docs_dir, run_name=run_name)
+                    for target in GATE_TARGETS if target.in_worker
+                }
+            except OSError as error:
+                context.log.warning(f"the gate's worker process could not start ({error}); validating every target here")
+                in_worker = {}
             for target in GATE_TARGETS:
                 if target.name not in in_worker:
                     outcomes[target.name] = check_here(target.name)

@@ -123,7 +123,7 @@ def _prepare_quality_gate() -> None:
     (6.90 GB instead of 6.64 GB at 1,000,000 people). A build without segments leaves both to the gate.
     """
     import_in_background()
-    start_worker()  # dagster_project/quality/targets.py
+    start_worker()  # dagster_project/quality/targets.py; where it cannot start, the gate says so and works alone
 
 
 class DbtBuildConfig(Config):

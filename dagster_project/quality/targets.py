@@ -94,17 +94,30 @@ _worker_lock = threading.Lock()
 
 
 def _running_worker() -> ProcessPoolExecutor:
+    """The worker, spawned if none is running. Raises OSError where no process can be started
+    (no ``/dev/shm`` for its queue's semaphore, a process limit reached): callers then validate
+    in their own process, as they do when the worker dies."""
     global _worker
     with _worker_lock:
         if _worker is None:
-            _worker = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            _worker.submit(gx)  # its first task: import GX, so the first target does not wait for it
+            worker = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            try:
+                worker.submit(gx)  # its first task: import GX, so the first target does not wait for it
+            except OSError:
+                worker.shutdown(wait=False, cancel_futures=True)
+                raise
+            _worker = worker
         return _worker
 
 
-def start_worker() -> None:
-    """Spawn the worker process and have it import GX, unless it is running already."""
-    _running_worker()
+def start_worker() -> bool:
+    """Spawn the worker process and have it import GX, unless it is running already; False if no
+    process can be started here (the gate then validates every target itself)."""
+    try:
+        _running_worker()
+    except OSError:
+        return False
+    return True
 
 
 def stop_worker() -> None:

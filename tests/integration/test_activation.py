@@ -183,6 +183,26 @@ def test_the_gate_passes_again_once_the_warehouse_is_sound(copy_of_published: Pa
     assert not (data_docs[-1].parent / ".worker").exists()
 
 
+def test_the_gate_validates_every_target_itself_where_no_worker_process_can_start(
+    copy_of_published: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Where a process cannot be spawned (no /dev/shm, a process limit), the gate still passes or
+    fails on every target, validated in its own process, and the exports are published."""
+    from dagster_project.quality import targets
+
+    targets.stop_worker()
+
+    def no_process() -> None:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(targets, "_running_worker", no_process)
+    assert cli.main(_args(copy_of_published, "--job", "cdp_activation")) == 0
+    data_docs = sorted((copy_of_published / "warehouse" / "data_docs").glob("*/index.html"))
+    assert "customer_metrics" in data_docs[-1].read_text()
+    gate_lines = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("marts/customer_metrics ")]
+    assert gate_lines and gate_lines[0][1] == "passed" and int(gate_lines[0][2].replace(",", "")) > 0
+
+
 def test_a_new_segment_file_becomes_assets_and_checks_without_code_changes(tmp_path: Path) -> None:
     project = tmp_path / "dbt"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))

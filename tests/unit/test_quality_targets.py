@@ -71,3 +71,31 @@ def test_a_worker_that_died_is_replaced(database: str, tmp_path: Path) -> None:
     targets.stop_worker()
     future = targets.submit(database, "1GB", _check("customers"), now=NOW, config=config, docs_dir=tmp_path, run_name="r")
     assert targets.collect(future, tmp_path)[1].success
+
+
+def test_where_no_process_can_start_the_worker_is_reported_missing_not_half_made(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No /dev/shm, a process limit: the spawn fails with OSError. start_worker says so (the dbt
+    step carries on), submit raises it (the gate validates here), and nothing broken is kept: once
+    processes can start again, the next submit spawns a sound worker."""
+    targets.stop_worker()
+    real_context = targets.multiprocessing.get_context
+
+    class NoProcesses:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real_context("spawn"), name)
+
+        def Process(self, *args: object, **kwargs: object) -> object:  # noqa: N802 - the context's API
+            raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(targets.multiprocessing, "get_context", lambda method: NoProcesses())
+    assert targets.start_worker() is False
+    with pytest.raises(OSError):
+        targets.submit(database, "1GB", _check("customers"), now=NOW, config=load_gate_config(), docs_dir=tmp_path, run_name="r")
+    assert targets._worker is None  # noqa: SLF001 - nothing half-made kept for the next run
+
+    monkeypatch.undo()
+    future = targets.submit(database, "1GB", _check("customers"), now=NOW, config=load_gate_config(), docs_dir=tmp_path, run_name="r")
+    assert targets.collect(future, tmp_path)[1].success
+    targets.stop_worker()
