@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.settings import SAMPLE_LANDING_DIR
+from dagster_project.settings import SAMPLE_LANDING_DIR, environment
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,12 +61,8 @@ _AT_START = {name: os.environ.get(name) for name in _RUN_SCOPED_VARIABLES}
 def _no_path_variable_outlives_a_test(request: pytest.FixtureRequest) -> Iterator[None]:
     """Fail the test (or the module fixture it set up) after which a path variable differs from
     the session's start, and put it back: left, it would send every later run to that test's files."""
-    yield
-    now = {name: os.environ.get(name) for name in _RUN_SCOPED_VARIABLES}
-    changed = {name: value for name, value in now.items() if value != _AT_START[name]}
-    for name in changed:
-        if _AT_START[name] is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = _AT_START[name]
+    with environment(_AT_START):  # puts the session's values back on the way out
+        yield
+        now = {name: os.environ.get(name) for name in _RUN_SCOPED_VARIABLES}
+        changed = {name: value for name, value in now.items() if value != _AT_START[name]}
     assert not changed, f"{request.node.nodeid} left environment variables changed: {changed}"
