@@ -41,7 +41,8 @@ if __package__ in (None, ""):  # run as `python benchmarks/bench.py`
 
 from benchmarks import memory  # noqa: E402
 from benchmarks.report import (  # noqa: E402
-    figures_to_dict, format_facts, format_overhead, format_slowest, format_table,
+    figures_to_dict, format_facts, format_machine_load, format_overhead, format_slowest, format_table,
+    machine_load_to_dict,
 )
 from benchmarks.stages import (  # noqa: E402
     Interval, RunFigures, build_timeline, dbt_node_intervals, median_figures, overhead_breakdown, run_figures,
@@ -240,6 +241,7 @@ class Measured:
     max_processes: int
     kernel_max_rss_bytes: int
     log: Path
+    machine_load: memory.MachineLoad
 
 
 def _dbt_results(report: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -289,7 +291,7 @@ def run_once(workdir: Path, landing: Path, sample_interval: float, fresh: bool =
         "--identity-registry", str(paths["CDP_IDENTITY_REGISTRY"]), "--exports-dir", str(paths["CDP_EXPORTS_DIR"]),
         "--report-json", str(report_path),
     ]
-    with open(log_path, "w", encoding="utf-8") as log:
+    with open(log_path, "w", encoding="utf-8") as log, memory.MachineLoadMeter() as meter:
         started = time.time()
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -311,7 +313,7 @@ def run_once(workdir: Path, landing: Path, sample_interval: float, fresh: bool =
     figures = run_figures(timeline, sampler.samples, stage_rows(report), started, ended,
                           overhead_breakdown(report["steps"], dbt_nodes, started, ended), sampler.cpu_samples)
     return Measured(figures, report, dbt_nodes, len(sampler.samples), sampler.max_processes,
-                    usage.ru_maxrss * 1024, log_path)
+                    usage.ru_maxrss * 1024, log_path, meter.load)
 
 
 def _run_document(measured: Measured) -> dict[str, Any]:
@@ -321,6 +323,7 @@ def _run_document(measured: Measured) -> dict[str, Any]:
         "memory_samples": measured.samples,
         "max_processes_in_tree": measured.max_processes,
         "kernel_max_rss_single_process_bytes": measured.kernel_max_rss_bytes,
+        "other_processes": machine_load_to_dict(measured.machine_load),
         "steps": measured.report.get("steps"),
         "dbt_nodes": [
             {"unique_id": n.label, "stage": n.stage, "seconds": round(n.seconds, 3)}
@@ -385,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         incremental = {"day": data.days + 1, **figures_to_dict(nightly_figures), "ratio_to_full": round(ratio, 4),
                        "raw_rows_landed": _landed_per_source(nightly[0].report),
                        "runs": [_run_document(run) for run in nightly]}
+    loads = [(f"full run {i}", run.machine_load) for i, run in enumerate(runs, 1)]
+    loads += [(f"incremental run {i}", run.machine_load) for i, run in enumerate(nightly, 1)]
+    print("\n" + format_machine_load(loads))
     print("\n" + format_facts("Data", facts_data))
     print("\n" + format_facts("Machine", facts_machine))
     print(f"\nMemory: summed RSS of the pipeline's process tree, sampled every {args.sample_interval} s from /proc.")
@@ -400,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
             "duckdb_memory_limit": os.environ.get("CDP_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
             "rss_sample_interval_seconds": args.sample_interval,
         },
+        "other_processes": {label: machine_load_to_dict(load) for label, load in loads},
         "data": {**asdict(data), "reused": reused, "data_dir": str(data_dir),
                  "raw_rows_landed": _landed_per_source(runs[0].report)},
         **figures_to_dict(figures),

@@ -14,8 +14,10 @@ is kept beside it as a cross-check for the largest single process).
 from __future__ import annotations
 
 import os
+import resource
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 PROC = Path("/proc")
@@ -110,6 +112,58 @@ class TreeSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine has spent busy since boot, summed over its CPUs (the first line
+    of ``/proc/stat``: user, nice, system, irq, softirq and steal; guest time is inside user)."""
+    fields = (PROC / "stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(value) for value in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / _CLOCK_TICKS
+
+
+@dataclass(frozen=True)
+class MachineLoad:
+    """What the rest of the machine did while a run was measured: the CPU time spent outside the
+    benchmark and the processes it reaped (the pipeline and everything it started), against the
+    CPU time the machine had. A test suite or a second benchmark beside a run takes CPU from it,
+    and its figures are then not comparable with a quiet run's."""
+
+    wall_seconds: float
+    cpus: int
+    other_cpu_seconds: float
+
+    @property
+    def share(self) -> float:
+        """The share of the machine's CPU time that went to other processes."""
+        capacity = self.wall_seconds * self.cpus
+        return self.other_cpu_seconds / capacity if capacity > 0 else 0.0
+
+
+class MachineLoadMeter:
+    """Measures :class:`MachineLoad` over a ``with`` block in which the benchmark starts and reaps
+    the process it measures: the machine's busy time (``/proc/stat``) minus this process's own
+    CPU time and that of the children it reaped (``getrusage``), which covers their descendants
+    as long as each was reaped by its parent (dbt by the pipeline, the gate's worker by its pool)."""
+
+    def __init__(self) -> None:
+        self.load: MachineLoad | None = None
+
+    @staticmethod
+    def _readings() -> tuple[float, float, float]:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (machine_busy_seconds(), own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
+                time.monotonic())
+
+    def __enter__(self) -> MachineLoadMeter:
+        self._start = self._readings()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        (busy_before, ours_before, started), (busy_after, ours_after, ended) = self._start, self._readings()
+        other = (busy_after - busy_before) - (ours_after - ours_before)
+        # /proc/stat and getrusage count in different units (ticks, microseconds): never below zero
+        self.load = MachineLoad(ended - started, os.cpu_count() or 1, max(0.0, other))
 
 
 def available() -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .memory import MachineLoad
 from .stages import OVERHEAD, ROW_MEASURES, STAGES, TOTAL, Interval, RunFigures
 
 GB = 1024**3
@@ -87,3 +88,24 @@ def figures_to_dict(figures: RunFigures) -> dict[str, Any]:
             "rows_per_second": round(f.rows_per_second, 1) if stage in ROW_MEASURES and f.rows_per_second else None,
         }
     return {"stages": stages, "overhead_seconds": {k: round(v, 3) for k, v in figures.overhead.items()}}
+
+
+#: The share of the machine's CPU time other processes may take during a run before the run's
+#: figures are flagged as not comparable.
+NOISY_SHARE = 0.05
+
+
+def machine_load_to_dict(load: MachineLoad) -> dict[str, Any]:
+    return {"cpu_seconds": round(load.other_cpu_seconds, 2), "share_of_machine": round(load.share, 4),
+            "noisy": load.share > NOISY_SHARE}
+
+
+def format_machine_load(runs: Sequence[tuple[str, MachineLoad]]) -> str:
+    """One line on what else ran: quiet, or which runs shared the machine and how much."""
+    noisy = [(label, load) for label, load in runs if load.share > NOISY_SHARE]
+    if not noisy:
+        most = max((load.share for _, load in runs), default=0.0)
+        return f"Other processes: at most {most:.1%} of the machine's CPU time during any run (quiet)."
+    parts = "; ".join(f"{label}: {load.other_cpu_seconds:.0f} CPU s, {load.share:.1%}" for label, load in noisy)
+    return (f"WARNING: other processes used more than {NOISY_SHARE:.0%} of the machine's CPU time during "
+            f"{parts}. These figures are not comparable with a quiet run's: run the benchmark alone.")

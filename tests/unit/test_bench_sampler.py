@@ -37,3 +37,31 @@ def test_the_sampler_counts_the_cpu_of_a_child_that_exits() -> None:
     assert used == sorted(used)
     assert used[-1] - used[0] == pytest.approx(1.0, abs=0.35)
     assert sampler.max_processes >= 2
+
+
+def test_machine_load_counts_a_process_the_benchmark_did_not_start_and_reap() -> None:
+    """A CPU burner orphaned by its shell (so not this process's child when it exits) is the
+    "other process" a benchmark must report: its second of CPU time shows as other load, the
+    shell's own CPU does not."""
+    with memory.MachineLoadMeter() as meter:
+        shell = subprocess.Popen(["/bin/sh", "-c", f"{sys.executable} -c '{BURN}' &"])
+        shell.wait()
+        time.sleep(2.0)  # the orphan's second of CPU, and its start-up, inside the window
+    load = meter.load
+    assert load is not None
+    assert load.other_cpu_seconds >= 0.8
+    assert load.wall_seconds >= 2.0
+    assert 0 < load.share <= 1
+
+
+def test_machine_load_share_and_flag() -> None:
+    from benchmarks.report import NOISY_SHARE, format_machine_load, machine_load_to_dict
+
+    quiet = memory.MachineLoad(wall_seconds=100.0, cpus=2, other_cpu_seconds=4.0)
+    busy = memory.MachineLoad(wall_seconds=100.0, cpus=2, other_cpu_seconds=60.0)
+    assert quiet.share == pytest.approx(0.02) and quiet.share < NOISY_SHARE < busy.share
+    assert machine_load_to_dict(busy) == {"cpu_seconds": 60.0, "share_of_machine": 0.3, "noisy": True}
+    assert "quiet" in format_machine_load([("full run 1", quiet)])
+    warning = format_machine_load([("full run 1", quiet), ("incremental run 1", busy)])
+    assert warning.startswith("WARNING") and "incremental run 1: 60 CPU s, 30.0%" in warning
+    assert "full run 1" not in warning
