@@ -148,6 +148,7 @@ class MachineLoadMeter:
 
     def __init__(self) -> None:
         self.load: MachineLoad | None = None
+        self._start = (0.0, 0.0, 0.0)
 
     @staticmethod
     def _readings() -> tuple[float, float, float]:

@@ -95,14 +95,18 @@ def figures_to_dict(figures: RunFigures) -> dict[str, Any]:
 NOISY_SHARE = 0.05
 
 
+def is_noisy(load: MachineLoad) -> bool:
+    return load.share > NOISY_SHARE
+
+
 def machine_load_to_dict(load: MachineLoad) -> dict[str, Any]:
     return {"cpu_seconds": round(load.other_cpu_seconds, 2), "share_of_machine": round(load.share, 4),
-            "noisy": load.share > NOISY_SHARE}
+            "noisy": is_noisy(load)}
 
 
 def format_machine_load(runs: Sequence[tuple[str, MachineLoad]]) -> str:
     """One line on what else ran: quiet, or which runs shared the machine and how much."""
-    noisy = [(label, load) for label, load in runs if load.share > NOISY_SHARE]
+    noisy = [(label, load) for label, load in runs if is_noisy(load)]
     if not noisy:
         most = max((load.share for _, load in runs), default=0.0)
         return f"Other processes: at most {most:.1%} of the machine's CPU time during any run (quiet)."
