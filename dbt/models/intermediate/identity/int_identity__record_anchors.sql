@@ -28,6 +28,10 @@ crm_and_pos as (
 
 ),
 
+-- An event takes its group's anchor; in a group with no usable identifier every event is its own
+-- record node (int_identity__record_nodes), named the same way there, so it is built here rather
+-- than looked up: one join of the events instead of two (at 1,000,000 people, each probed 9.8
+-- million events).
 web as (
 
     select
@@ -35,15 +39,15 @@ web as (
         event_groups.message_id as record_key,
         event_groups.group_key as group_record_key,
         event_groups.event_at as observed_at,
-        coalesce(own.node_key, grouped.node_key) as anchor_node_key,
-        coalesce(own.is_record_node, grouped.is_record_node) as is_record_node
+        coalesce(
+            grouped.node_key,
+            {{ dbt.concat(["'record:'", "'web'", "':'", 'event_groups.message_id']) }}
+        ) as anchor_node_key,
+        grouped.node_key is null as is_record_node
 
     from event_groups
-    -- an event with a node of its own, or its group's earliest event
-    left join anchors as own
-        on own.source = 'web' and own.record_key = event_groups.message_id
     left join anchors as grouped
-        on grouped.source = 'web' and grouped.record_key = event_groups.group_key
+        on grouped.source = 'web' and grouped.record_key = event_groups.group_key and not grouped.is_record_node
 
 ),
 
