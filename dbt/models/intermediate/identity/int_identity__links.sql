@@ -42,6 +42,21 @@ co_occurrences as (
 
 ),
 
+-- each pair's evidence is its earliest record: one struct holds it (cdp_min_row)
+same_record_pairs as (
+
+    select
+        node_a,
+        node_b,
+        {{ cdp_min_row(['observed_at', 'source', 'record_key']) }} as earliest_record,
+        min(observed_at) as first_seen_at,
+        cast(sum(records) as {{ dbt.type_bigint() }}) as supporting_records
+
+    from co_occurrences
+    group by node_a, node_b
+
+),
+
 same_record as (
 
     select
@@ -49,15 +64,13 @@ same_record as (
         node_b,
         'same_record' as rule,
         cast(1.0 as double) as score,
-        {%- set earliest_record = ['observed_at', 'source', 'record_key'] %}
-        {{ cdp_arg_min('source', earliest_record) }} as evidence_source,
-        {{ cdp_arg_min('record_key', earliest_record) }} as evidence_record_key,
+        earliest_record.source as evidence_source,
+        earliest_record.record_key as evidence_record_key,
         cast(null as {{ dbt.type_string() }}) as evidence_other_record_key,
-        min(observed_at) as first_seen_at,
-        cast(sum(records) as {{ dbt.type_bigint() }}) as supporting_records
+        first_seen_at,
+        supporting_records
 
-    from co_occurrences
-    group by node_a, node_b
+    from same_record_pairs
 
 ),
 
@@ -82,22 +95,36 @@ fuzzy_anchored as (
 
 ),
 
-fuzzy as (
+fuzzy_pairs as (
 
     select
         node_a,
         node_b,
         rule,
         max(score) as score,
-        {%- set earliest_match = ['first_seen_at', 'evidence_source', 'evidence_record_key', 'evidence_other_record_key'] %}
-        {{ cdp_arg_min('evidence_source', earliest_match) }} as evidence_source,
-        {{ cdp_arg_min('evidence_record_key', earliest_match) }} as evidence_record_key,
-        {{ cdp_arg_min('evidence_other_record_key', earliest_match) }} as evidence_other_record_key,
+        {{ cdp_min_row(['first_seen_at', 'evidence_source', 'evidence_record_key', 'evidence_other_record_key']) }} as earliest_match,
         min(first_seen_at) as first_seen_at,
         count(*) as supporting_records
 
     from fuzzy_anchored
     group by node_a, node_b, rule
+
+),
+
+fuzzy as (
+
+    select
+        node_a,
+        node_b,
+        rule,
+        score,
+        earliest_match.evidence_source,
+        earliest_match.evidence_record_key,
+        earliest_match.evidence_other_record_key,
+        first_seen_at,
+        supporting_records
+
+    from fuzzy_pairs
 
 ),
 
