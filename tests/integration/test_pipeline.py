@@ -75,7 +75,7 @@ def test_both_runs_succeed(built) -> None:
 
 def test_the_run_variables_reach_dbt_only(built) -> None:
     """dbt's process gets the run's paths and id as env vars; this process does not keep them while
-    dbt works, so the gate's import thread and worker process (started at the first segment) do
+    dbt works, so the gate's import thread and worker process (started before the segments) do
     not inherit them and no later run in this process can pick them up."""
     assert built["seen_by_gate_start"] == [built["variables_before"]]
     assert _run_variables() == built["variables_before"]

@@ -45,16 +45,35 @@ def test_a_model_newer_than_the_manifest_makes_it_stale(tmp_path: Path) -> None:
     assert _manifest_is_stale(project, PATHS)
 
 
-def test_the_gate_is_prepared_on_a_segment_not_on_another_model() -> None:
-    """The dbt step starts the gate's import and worker on its first segment (assets/transform.py)."""
+def test_the_gate_starts_when_only_segments_are_left_to_build() -> None:
+    """The dbt step starts the gate's import and worker once every selected model but the segments
+    is built (assets/transform.py _GateStart): not at the first segment, which dbt may build before
+    the last marts."""
     from dagster import Output
 
-    from dagster_project.assets.transform import _built_table, _is_segment
+    from dagster_project.assets.transform import _built_table, _GateStart, _model_tables
 
     def built(unique_id: str) -> Output:
         return Output(None, metadata={"unique_id": unique_id})
 
-    assert _is_segment(built("model.cdp.cart_abandoners"))
-    assert not _is_segment(built("model.cdp.customers"))
+    tables = _model_tables()
     assert _built_table(built("model.cdp.customers")).qualifier == '"marts"'
     assert _built_table(built("test.cdp.unique_customers_customer_id")) is None
+    segments = [u for u, t in tables.items() if t.is_segment]
+    others = [u for u, t in tables.items() if not t.is_segment and u != "model.cdp.customer_metrics"]
+    assert "model.cdp.anonymous_high_intent_visitors" in segments and "model.cdp.customers" in others
+
+    # as dbt orders them: a segment that needs only web data before the last mart
+    order = [*others, "model.cdp.anonymous_high_intent_visitors", "test.cdp.unique_customers_customer_id",
+             "model.cdp.customer_metrics", *[u for u in segments if u != "model.cdp.anonymous_high_intent_visitors"]]
+    start = _GateStart({t.asset_key for t in tables.values()})
+    due = [unique_id for unique_id in order if start.is_due(built(unique_id))]
+    assert due == ["model.cdp.customer_metrics"]
+
+    # no segment selected: the gate prepares itself
+    without_segments = _GateStart({t.asset_key for t in tables.values() if not t.is_segment})
+    assert not any(without_segments.is_due(built(unique_id)) for unique_id in order)
+
+    # only segments selected: the first one built
+    only_segments = _GateStart({tables[u].asset_key for u in segments})
+    assert [u for u in segments if only_segments.is_due(built(u))] == segments[:1]
