@@ -29,9 +29,9 @@ crm_and_pos as (
 ),
 
 -- An event takes its group's anchor; in a group with no usable identifier every event is its own
--- record node (int_identity__record_nodes), named the same way there, so it is built here rather
--- than looked up: one join of the events instead of two (at 1,000,000 people, each probed 9.8
--- million events).
+-- record node (int_identity__record_nodes; both name it with cdp_record_node_key), so it is
+-- built here rather than looked up: one join of the events instead of two (at 1,000,000 people,
+-- each probed 9.8 million events).
 web as (
 
     select
@@ -41,7 +41,7 @@ web as (
         event_groups.event_at as observed_at,
         coalesce(
             grouped.node_key,
-            {{ dbt.concat(["'record:'", "'web'", "':'", 'event_groups.message_id']) }}
+            {{ cdp_record_node_key("'web'", 'event_groups.message_id') }}
         ) as anchor_node_key,
         grouped.node_key is null as is_record_node
 

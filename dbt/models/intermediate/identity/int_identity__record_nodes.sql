@@ -85,8 +85,8 @@ record_nodes as (
         records.record_key,
         records.observed_at,
         1 as records,
-        {{ dbt.concat(["'record:'", 'records.source', "':'", 'records.record_key']) }} as node_key,
-        {{ dbt.concat(["'record:'", 'records.source', "':'", 'records.record_key']) }} as anchor_node_key,
+        {{ cdp_record_node_key('records.source', 'records.record_key') }} as node_key,
+        {{ cdp_record_node_key('records.source', 'records.record_key') }} as anchor_node_key,
         true as is_record_node,
         true as is_anchor
 
