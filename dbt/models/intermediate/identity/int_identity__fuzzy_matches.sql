@@ -202,7 +202,7 @@ ruled as (
             when coalesce(different_email_skeleton, false) or coalesce(different_street, false) then null
             -- the edit distance last: it is the dearest test, needed only for near-identical names
             when first_name_similarity >= {{ email_name_threshold }} and last_name_similarity >= {{ email_name_threshold }}
-                and {{ cdp_edit_distance('email_a', 'email_b') }} between 1 and {{ max_email_edits }} then 'name_email'
+                and {{ cdp_within_edits('email_a', 'email_b', max_email_edits) }} then 'name_email'
             when first_name_similarity >= {{ strict_name_threshold }} and last_name_similarity >= {{ strict_name_threshold }}
                 and same_postal_code then 'name_postal_code'
         end as rule
