@@ -112,10 +112,29 @@ def _add_later_session_on_another_device(landing: Path, night: str) -> None:
     )
 
 
+def _web_emails(landing: Path) -> set[str]:
+    """The e-mails the identify calls of the landed web events carry, trimmed and lower-cased (the
+    sample's malformed lines, which the extract rejects, are skipped)."""
+    emails = set()
+    for path in sorted((landing / "web").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            traits = event.get("traits") if isinstance(event, dict) else None
+            if isinstance(traits, dict) and isinstance(traits.get("email"), str):
+                emails.add(traits["email"].strip().lower())
+    return emails
+
+
 def _add_erasure_request(landing: Path, night: str) -> str:
-    """Erase the first CRM contact with an e-mail in the first export (loaded by the first run)."""
+    """Erase the first CRM contact of the first export (loaded by the first run) whose e-mail an
+    identify call also carries, so the erasure reaches the web events' deduplication too."""
+    web_emails = _web_emails(landing)
     with open(landing / "crm" / "contacts_2026-01-01.csv", newline="", encoding="utf-8") as export:
-        email = next(row["email"] for row in csv.DictReader(export) if "@" in (row["email"] or ""))
+        email = next(row["email"] for row in csv.DictReader(export)
+                     if "@" in (row["email"] or "") and row["email"].strip().lower() in web_emails)
     erasure = landing / "erasure"
     erasure.mkdir(exist_ok=True)
     (erasure / f"requests_{night}.csv").write_text(
@@ -209,9 +228,15 @@ def test_the_incremental_run_saw_what_it_must_handle(warehouses) -> None:
             "select anonymous_id, events, orders from intermediate.int_web__sessions where anonymous_id in (?, ?) order by 1",
             [FIRST_DEVICE, SECOND_DEVICE],
         ).fetchall() == [(FIRST_DEVICE, 1, 0), (SECOND_DEVICE, 2, 1)]
-        # the erased person's CRM contact is gone from every built table
-        for table in ("staging.stg_crm__contacts", "intermediate.int_crm__contacts_latest"):
+        # the erased person's CRM contact and web events are gone from every built table, and
+        # the web deduplication's decisions about them with them
+        for table in ("staging.stg_crm__contacts", "intermediate.int_crm__contacts_latest",
+                      "staging.stg_web__events", "intermediate.int_web__events_deduplicated"):
             assert conn.execute(f"select count(*) from {table} where email = ?", [warehouses["erased_email"]]).fetchone()[0] == 0
+        assert conn.execute(
+            """select count(*) from intermediate.int_web__repeated_deliveries
+               where message_id not in (select message_id from staging.stg_web__events)"""
+        ).fetchone()[0] == 0
 
 
 def test_an_incremental_model_whose_columns_changed_stops_the_run_until_a_full_refresh(warehouses, tmp_path: Path) -> None:
