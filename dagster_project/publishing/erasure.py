@@ -24,7 +24,8 @@ KEYED_BY_STAGED_ROWS = (("stg_web__events", "int_web__repeated_deliveries", "mes
 
 
 def purge_erased_rows(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Delete the erased rows from raw and staging; returns rows deleted per raw table."""
+    """Delete the erased rows from raw and staging, and the decisions about their keys
+    (``KEYED_BY_STAGED_ROWS``); returns rows deleted per raw table."""
     deleted = {}
     for raw, staged, deduplicated, key in ERASABLE_SOURCES:
         conn.execute(

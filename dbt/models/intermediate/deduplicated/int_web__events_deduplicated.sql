@@ -3,7 +3,7 @@
 -- (every event of their cookies and user ids, not only those carrying the e-mail).
 --
 -- A view: the staged events, less the copies int_web__repeated_deliveries does not keep. Nearly
--- every messageId landed once, so a readers pays one join with a small table (0.2 to 0.5 s over
+-- every messageId landed once, so a reader pays one join with a small table (0.2 to 0.5 s over
 -- 9.8 million events at 1,000,000 people) instead of the run writing every event twice.
 
 {{ config(materialized='view') }}

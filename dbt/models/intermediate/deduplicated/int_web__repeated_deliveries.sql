@@ -37,6 +37,9 @@ examined_copies as {{ cdp_not_materialized() }} (
 
 ),
 
+-- the struct minimum is taken over the repeated messages' copies only: found first by a plain
+-- count, since nearly every message landed once (at 1,000,000 people, one aggregate with the
+-- minimum over all 9.9 million copies took 3.1 s, these two 1.5 s)
 repeated as (
 
     select
