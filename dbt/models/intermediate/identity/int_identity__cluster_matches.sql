@@ -12,7 +12,8 @@
 --      customer; a key held by two anchored customers (two namesakes) matches nobody.
 -- Only unanchored customers move, each to one anchored customer, so this can never glue two
 -- anchored customers together. One row per record of an unanchored customer that carries the
--- key, with the earliest record of the anchored customer that holds it.
+-- key, with the earliest record of the anchored customer that holds it, and both records' anchor
+-- nodes (so int_identity__components and int_identity__links need not look them up again).
 
 {%- set max_surnames_per_postal_code = var('identity_unique_name_max_surnames_per_postal_code') %}
 
@@ -77,6 +78,7 @@ keyed_records as (
 
     select
         named_records.*,
+        record_anchors.anchor_node_key,
         provisional_components.component_id,
         component_anchoring.is_anchored
 
@@ -131,7 +133,8 @@ unambiguous_components as (
 -- the earliest record of the anchored customer holding each key
 key_evidence as (
 
-    select first_name_normalized, last_name_normalized, postal_code_normalized, source, record_key, observed_at
+    select first_name_normalized, last_name_normalized, postal_code_normalized, source, record_key, observed_at,
+           anchor_node_key
     from (
         select
             keyed_records.*,
@@ -155,7 +158,9 @@ final as (
         key_evidence.record_key as record_key_b,
         'unique_name_postal_code' as rule,
         cast(1.0 as double) as score,
-        greatest(candidates.observed_at, key_evidence.observed_at) as matched_at
+        greatest(candidates.observed_at, key_evidence.observed_at) as matched_at,
+        candidates.anchor_node_key as anchor_node_key_a,
+        key_evidence.anchor_node_key as anchor_node_key_b
 
     from candidates
     inner join unambiguous_components on unambiguous_components.component_id = candidates.component_id

@@ -16,12 +16,6 @@ provisional_components as {{ cdp_not_materialized() }} (
 
 ),
 
-record_anchors as {{ cdp_not_materialized() }} (
-
-    select * from {{ ref('int_identity__record_anchors') }}
-
-),
-
 cluster_matches as (
 
     select * from {{ ref('int_identity__cluster_matches') }}
@@ -32,12 +26,8 @@ component_edges as (
 
     select distinct component_a.component_id as component_a, component_b.component_id as component_b
     from cluster_matches
-    inner join record_anchors as anchor_a
-        on anchor_a.source = cluster_matches.source_a and anchor_a.record_key = cluster_matches.record_key_a
-    inner join record_anchors as anchor_b
-        on anchor_b.source = cluster_matches.source_b and anchor_b.record_key = cluster_matches.record_key_b
-    inner join provisional_components as component_a on component_a.node_key = anchor_a.anchor_node_key
-    inner join provisional_components as component_b on component_b.node_key = anchor_b.anchor_node_key
+    inner join provisional_components as component_a on component_a.node_key = cluster_matches.anchor_node_key_a
+    inner join provisional_components as component_b on component_b.node_key = cluster_matches.anchor_node_key_b
     where component_a.component_id <> component_b.component_id
 
 ),

@@ -54,17 +54,10 @@ malformed as (
 
 ),
 
--- grouped by node_key alone (it is "<type>:<value>", so min() of each is its only value): one
--- string hashed per row, not three
+-- one row per well-formed value, with the records carrying it
 values_in_use as (
 
-    select min(identifier_type) as identifier_type,
-           min(identifier_value) as identifier_value,
-           node_key,
-           cast(sum(records) as {{ dbt.type_bigint() }}) as records
-    from identifiers
-    where not is_malformed
-    group by node_key
+    select * from {{ ref('int_identity__identifier_nodes') }}
 
 ),
 

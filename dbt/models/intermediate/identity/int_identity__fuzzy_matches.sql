@@ -29,6 +29,9 @@
 -- signature whose rule holds between identical records (a known birth date, a specific postal
 -- code) link to its first record: the same components as every pair, in a number of rows that
 -- grows with the records, not with their square.
+--
+-- Each pair carries both records' anchor nodes (int_identity__record_anchors), the ends of the
+-- edge int_identity__provisional_components and int_identity__links draw from it.
 
 {%- set name_threshold = var('identity_fuzzy_name_threshold') %}
 {%- set strict_name_threshold = var('identity_fuzzy_strict_name_threshold') %}
@@ -304,7 +307,7 @@ record_pairs as (
 
 ),
 
-final as (
+pairs as (
 
     select distinct
         case when record_is_first then source else other_source end as source_a,
@@ -328,6 +331,37 @@ final as (
         -- a representative paired with itself (self matches) is no pair
         where not (source = other_source and record_key = other_record_key)
     ) as pairs
+
+),
+
+matched_records as (
+
+    select source_a as source, record_key_a as record_key from pairs
+    union
+    select source_b, record_key_b from pairs
+
+),
+
+-- the anchors of the matched records, looked up once here for every model that draws the
+-- matches as edges (one scan of the 12 million record anchors instead of one per reader)
+matched_anchors as (
+
+    select record_anchors.source, record_anchors.record_key, record_anchors.anchor_node_key
+    from {{ ref('int_identity__record_anchors') }} as record_anchors
+    inner join matched_records
+        on matched_records.source = record_anchors.source
+        and matched_records.record_key = record_anchors.record_key
+
+),
+
+final as (
+
+    select pairs.*, anchor_a.anchor_node_key as anchor_node_key_a, anchor_b.anchor_node_key as anchor_node_key_b
+    from pairs
+    inner join matched_anchors as anchor_a
+        on anchor_a.source = pairs.source_a and anchor_a.record_key = pairs.record_key_a
+    inner join matched_anchors as anchor_b
+        on anchor_b.source = pairs.source_b and anchor_b.record_key = pairs.record_key_b
 
 )
 

@@ -15,21 +15,17 @@ record_nodes as {{ cdp_not_materialized() }} (
 
 ),
 
--- record-pair matches, and records matched to a whole provisional customer
+-- record-pair matches, and records matched to a whole provisional customer, each with both
+-- records' anchor nodes (a web event's is its group's)
 fuzzy_matches as (
 
-    select source_a, record_key_a, source_b, record_key_b, rule, score, matched_at
+    select source_a, record_key_a, source_b, record_key_b, rule, score, matched_at,
+           anchor_node_key_a, anchor_node_key_b
     from {{ ref('int_identity__fuzzy_matches') }}
     union all
-    select source_a, record_key_a, source_b, record_key_b, rule, score, matched_at
+    select source_a, record_key_a, source_b, record_key_b, rule, score, matched_at,
+           anchor_node_key_a, anchor_node_key_b
     from {{ ref('int_identity__cluster_matches') }}
-
-),
-
--- every source record's anchor, for the records fuzzy matching names (a web event, not its group)
-record_anchors as {{ cdp_not_materialized() }} (
-
-    select * from {{ ref('int_identity__record_anchors') }}
 
 ),
 
@@ -77,8 +73,8 @@ same_record as (
 fuzzy_anchored as (
 
     select
-        least(anchor_a.anchor_node_key, anchor_b.anchor_node_key) as node_a,
-        greatest(anchor_a.anchor_node_key, anchor_b.anchor_node_key) as node_b,
+        least(anchor_node_key_a, anchor_node_key_b) as node_a,
+        greatest(anchor_node_key_a, anchor_node_key_b) as node_b,
         {{ dbt.concat(["'fuzzy:'", 'fuzzy_matches.rule']) }} as rule,
         fuzzy_matches.score,
         fuzzy_matches.source_a as evidence_source,
@@ -87,11 +83,7 @@ fuzzy_anchored as (
         fuzzy_matches.matched_at as first_seen_at
 
     from fuzzy_matches
-    inner join record_anchors as anchor_a
-        on anchor_a.source = fuzzy_matches.source_a and anchor_a.record_key = fuzzy_matches.record_key_a
-    inner join record_anchors as anchor_b
-        on anchor_b.source = fuzzy_matches.source_b and anchor_b.record_key = fuzzy_matches.record_key_b
-    where anchor_a.anchor_node_key <> anchor_b.anchor_node_key
+    where anchor_node_key_a <> anchor_node_key_b
 
 ),
 

@@ -13,23 +13,40 @@ record_nodes as {{ cdp_not_materialized() }} (
 
 ),
 
--- every source record's anchor (a web event's is its group's), for records matched one by one
-record_anchors as {{ cdp_not_materialized() }} (
-
-    select * from {{ ref('int_identity__record_anchors') }}
-
-),
-
 fuzzy_matches as (
 
     select * from {{ ref('int_identity__fuzzy_matches') }}
 
 ),
 
+excluded as (
+
+    select distinct node_key
+    from {{ ref('int_identity__excluded_identifiers') }}
+    where node_key is not null
+
+),
+
+-- the nodes of int_identity__record_nodes, each once: the usable identifiers (every one is on
+-- some record) and the records' own nodes (one per record without a usable identifier)
+distinct_nodes as (
+
+    select identifier_nodes.node_key
+    from {{ ref('int_identity__identifier_nodes') }} as identifier_nodes
+    left join excluded on excluded.node_key = identifier_nodes.node_key
+    where excluded.node_key is null
+
+    union all
+
+    select node_key from record_nodes
+    where is_record_node
+
+),
+
 nodes as (
 
     select node_key, row_number() over (order by node_key) as node_id
-    from (select distinct node_key from record_nodes) as distinct_nodes
+    from distinct_nodes
 
 ),
 
@@ -43,15 +60,12 @@ edges as (
 
     union
 
+    -- a record-pair match joins the two records' anchors
     select node_a.node_id, node_b.node_id
     from fuzzy_matches
-    inner join record_anchors as anchor_a
-        on anchor_a.source = fuzzy_matches.source_a and anchor_a.record_key = fuzzy_matches.record_key_a
-    inner join record_anchors as anchor_b
-        on anchor_b.source = fuzzy_matches.source_b and anchor_b.record_key = fuzzy_matches.record_key_b
-    inner join nodes as node_a on node_a.node_key = anchor_a.anchor_node_key
-    inner join nodes as node_b on node_b.node_key = anchor_b.anchor_node_key
-    where anchor_a.anchor_node_key <> anchor_b.anchor_node_key
+    inner join nodes as node_a on node_a.node_key = fuzzy_matches.anchor_node_key_a
+    inner join nodes as node_b on node_b.node_key = fuzzy_matches.anchor_node_key_b
+    where fuzzy_matches.anchor_node_key_a <> fuzzy_matches.anchor_node_key_b
 
 ),
 

@@ -1,4 +1,5 @@
--- Every identifier every deduplicated source record carries: one row per (record, identifier).
+-- Every identifier every deduplicated source record carries: one row per (record, identifier),
+-- so (source, record_key, identifier_type, raw_value) is unique.
 -- Malformed values (an e-mail without "@", a phone that cannot be read as E.164) are kept and
 -- flagged, so they are counted and never used for linking, and no record is dropped.
 -- Web events are taken by group (int_identity__web_event_groups): one row per group and
@@ -74,10 +75,13 @@ web_identifiers as (
     union all
     select 'web', message_id, event_at, group_last_event_at, group_events, first_name_normalized, 'user_id', user_id, user_id
     from events where user_id is not null
-    -- alias: previousId is the id the user was known by before (in practice the anonymousId)
+    -- alias: previousId is the id the user was known by before, in practice the event's own
+    -- anonymousId, which is listed once: a record carries each identifier once, so counts of the
+    -- records carrying a value are right and int_identity__record_nodes need not deduplicate
     union all
     select 'web', message_id, event_at, group_last_event_at, group_events, first_name_normalized, 'anonymous_id', previous_id, previous_id
-    from events where previous_id is not null and event_type = 'alias'
+    from events
+    where previous_id is not null and event_type = 'alias' and coalesce(previous_id <> anonymous_id, true)
     union all
     select 'web', message_id, event_at, group_last_event_at, group_events, first_name_normalized,
            'email', case when is_valid_email then email end, email

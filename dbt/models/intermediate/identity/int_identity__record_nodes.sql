@@ -37,10 +37,11 @@ records as (
 
 ),
 
+-- a record lists each identifier once (int_identity__record_identifiers), so no distinct is needed
 usable as (
 
-    select distinct identifiers.source, identifiers.record_key, identifiers.observed_at,
-                    identifiers.records, identifiers.node_key
+    select identifiers.source, identifiers.record_key, identifiers.observed_at,
+           identifiers.records, identifiers.node_key
     from identifiers
     left join excluded
         on excluded.node_key = identifiers.node_key
