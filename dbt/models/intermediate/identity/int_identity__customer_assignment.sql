@@ -47,12 +47,21 @@ last_sequence as (
 
 ),
 
+-- every node with the id it had after the last run, joined once for the counts and the output
+nodes as (
+
+    select components.node_key, components.component_id, previous.customer_id as previous_customer_id
+    from components
+    left join previous on previous.node_key = components.node_key
+
+),
+
 held as (
 
-    select components.component_id, previous.customer_id, count(*) as nodes
-    from components
-    inner join previous on previous.node_key = components.node_key
-    group by components.component_id, previous.customer_id
+    select component_id, previous_customer_id as customer_id, count(*) as nodes
+    from nodes
+    where previous_customer_id is not null
+    group by component_id, previous_customer_id
 
 ),
 
@@ -111,20 +120,19 @@ assigned as (
 final as (
 
     select
-        components.node_key,
-        components.component_id,
+        nodes.node_key,
+        nodes.component_id,
         assigned.customer_id,
         assigned.is_new as is_new_customer,
-        previous.customer_id as previous_customer_id,
+        nodes.previous_customer_id,
         -- this component received the node's previous id (it holds most of that customer's nodes)
         owners.component_id is not null as holds_previous_customer
 
-    from components
-    inner join assigned on assigned.component_id = components.component_id
-    left join previous on previous.node_key = components.node_key
+    from nodes
+    inner join assigned on assigned.component_id = nodes.component_id
     left join owners
-        on owners.customer_id = previous.customer_id
-        and owners.component_id = components.component_id
+        on owners.customer_id = nodes.previous_customer_id
+        and owners.component_id = nodes.component_id
 
 )
 
