@@ -56,6 +56,8 @@ EVENTS = [
     # a visitor who never identifies: their own anonymous profile
     {"messageId": "e4", "type": "page", "anonymousId": "lurker", "name": "Home"},
     {"messageId": "e5", "type": "track", "anonymousId": "lurker", "event": "Product Viewed"},
+    # an alias call whose previousId is its own anonymousId, as most are: one identifier, not two
+    {"messageId": "e7", "type": "alias", "anonymousId": "returning", "previousId": "returning", "userId": "U3"},
 ]
 
 SALES = [
@@ -213,6 +215,22 @@ def test_web_events_with_the_same_identifiers_resolve_as_one_group(resolved) -> 
         """select count(*) from intermediate.int_identity__record_anchors
            where source = 'web' and record_key in ('e3', 'e6') and anchor_node_key = 'record:web:' || record_key"""
     ).fetchone()[0] == 2
+
+
+def test_an_alias_naming_its_own_cookie_lists_it_once(resolved) -> None:
+    conn, _ = resolved
+    assert conn.execute(
+        """select count(*) from intermediate.int_identity__record_identifiers
+           where source = 'web' and record_key = 'e7' and identifier_type = 'anonymous_id'"""
+    ).fetchone()[0] == 1
+    # the one record carrying the cookie counts once, and still links it to the account
+    assert conn.execute(
+        "select records from marts.customer_identifiers where identifier_type = 'anonymous_id' and identifier_value = 'returning'"
+    ).fetchone()[0] == 1
+    assert conn.execute(
+        """select count(distinct customer_id) from marts.customer_identifiers
+           where (identifier_type, identifier_value) in (('anonymous_id', 'returning'), ('user_id', 'U3'))"""
+    ).fetchone()[0] == 1
 
 
 def test_golden_record_prefers_crm_values(resolved) -> None:
