@@ -22,8 +22,8 @@ with
 -- read by several CTEs below, so only the columns they use
 identifiers as {{ cdp_not_materialized() }} (
 
-    select source, record_key, records, first_name_normalized, identifier_type, identifier_value,
-           raw_value, is_malformed, node_key
+    select source, record_key, records, first_name_normalized, identifier_type, raw_value,
+           is_malformed, node_key
     from {{ ref('int_identity__record_identifiers') }}
 
 ),
@@ -96,7 +96,8 @@ blocklisted as (
 
 ),
 
--- what each limited identifier was seen with, in the same source record
+-- what each limited identifier was seen with, in the same source record (the other identifier's
+-- node key stands for its value: they are counted within one type)
 limited as {{ cdp_not_materialized() }} (
 
     select identifiers.*
@@ -109,7 +110,7 @@ limited as {{ cdp_not_materialized() }} (
 seen_with as (
 
     select limited.identifier_type, limited.node_key,
-           other.identifier_type as linked_type, other.identifier_value as linked_value
+           other.identifier_type as linked_type, other.node_key as linked_value
     from limited
     inner join identifiers as other
         on other.source = limited.source

@@ -14,18 +14,29 @@ identifiers as (
 
 ),
 
--- grouped by node_key alone (it is "<type>:<value>", so min() of each is its only value): one
--- string hashed per row, not three
-final as (
+-- grouped by node_key alone (it is "<type>:<value>", so min() is its only type): one string
+-- hashed per row, not two
+grouped as (
 
     select
         min(identifier_type) as identifier_type,
-        min(identifier_value) as identifier_value,
         node_key,
         cast(sum(records) as {{ dbt.type_bigint() }}) as records
 
     from identifiers
     group by node_key
+
+),
+
+final as (
+
+    select
+        identifier_type,
+        {{ cdp_identifier_value('node_key', 'identifier_type') }} as identifier_value,
+        node_key,
+        records
+
+    from grouped
 
 )
 

@@ -6,6 +6,9 @@
 -- gets a node of its own ("record:pos:<id>", "record:web:<messageId>": every event of such a
 -- group keeps its own), so it becomes its own profile instead of being glued to others through a
 -- junk value.
+-- anchor_node_key is on the record's other rows, the edges from its anchor, and null on the
+-- anchor's own row (is_anchor; its node_key is the anchor): at 1,000,000 people 4.9 million of
+-- the 8.5 million rows, which no reader needs it on, and writing the model 1 s faster.
 
 with
 
@@ -68,7 +71,8 @@ anchored as (
         usable.observed_at,
         usable.records,
         usable.node_key,
-        record_anchor_nodes.anchor_node_key,
+        case when usable.node_key <> record_anchor_nodes.anchor_node_key then record_anchor_nodes.anchor_node_key end
+            as anchor_node_key,
         false as is_record_node,
         usable.node_key = record_anchor_nodes.anchor_node_key as is_anchor
 
@@ -87,7 +91,7 @@ record_nodes as (
         records.observed_at,
         1 as records,
         {{ cdp_record_node_key('records.source', 'records.record_key') }} as node_key,
-        {{ cdp_record_node_key('records.source', 'records.record_key') }} as anchor_node_key,
+        cast(null as {{ dbt.type_string() }}) as anchor_node_key,
         true as is_record_node,
         true as is_anchor
 

@@ -63,11 +63,12 @@ excluded as (
 
 ),
 
-final as (
+-- grouped by the node ("<type>:<value>"), the value read from it once per row of the result
+grouped as (
 
     select
         identifiers.identifier_type,
-        identifiers.identifier_value,
+        identifiers.node_key,
         identifiers.source,
         records.customer_id,
         excluded.node_key is null as used_for_linking,
@@ -82,6 +83,23 @@ final as (
         and records.group_record_key = identifiers.record_key
     left join excluded on excluded.node_key = identifiers.node_key
     group by 1, 2, 3, 4, 5, 6
+
+),
+
+final as (
+
+    select
+        identifier_type,
+        {{ cdp_identifier_value('node_key', 'identifier_type') }} as identifier_value,
+        source,
+        customer_id,
+        used_for_linking,
+        exclusions,
+        first_seen_at,
+        last_seen_at,
+        records
+
+    from grouped
 
 )
 
