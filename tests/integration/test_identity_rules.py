@@ -58,6 +58,8 @@ EVENTS = [
     {"messageId": "e5", "type": "track", "anonymousId": "lurker", "event": "Product Viewed"},
     # an alias call whose previousId is its own anonymousId, as most are: one identifier, not two
     {"messageId": "e7", "type": "alias", "anonymousId": "returning", "previousId": "returning", "userId": "U3"},
+    # an account id with colons in it: values are read back from "<type>:<value>" node keys
+    {"messageId": "e8", "type": "identify", "anonymousId": "tablet-9", "userId": "oauth:google:U9"},
 ]
 
 SALES = [
@@ -231,6 +233,34 @@ def test_an_alias_naming_its_own_cookie_lists_it_once(resolved) -> None:
         """select count(distinct customer_id) from marts.customer_identifiers
            where (identifier_type, identifier_value) in (('anonymous_id', 'returning'), ('user_id', 'U3'))"""
     ).fetchone()[0] == 1
+
+
+def test_identifier_values_are_read_back_whole_from_their_node_keys(resolved) -> None:
+    conn, _ = resolved
+    # a well-formed value is stored once, as its node key; a malformed one as the record carried it
+    assert conn.execute(
+        """select raw_value, node_key from intermediate.int_identity__record_identifiers
+           where source = 'crm' and record_key = 'P1' and identifier_type = 'phone'"""
+    ).fetchone() == (None, "phone:+447700900461")
+    assert conn.execute(
+        """select raw_value, node_key from intermediate.int_identity__record_identifiers
+           where source = 'crm' and record_key = 'M1' and identifier_type = 'email'"""
+    ).fetchone() == ("mia-at-example.org", None)
+    assert conn.execute(
+        "select identifier_value from intermediate.int_identity__identifier_nodes where node_key = 'user_id:oauth:google:U9'"
+    ).fetchone() == ("oauth:google:U9",)
+    crosswalk = conn.execute(
+        """select identifier_type, identifier_value, customer_id from marts.customer_identifiers
+           where (identifier_type, identifier_value) in
+                 (('user_id', 'oauth:google:U9'), ('anonymous_id', 'tablet-9'), ('phone', '+447700900461'))
+             and source <> 'pos'
+           order by identifier_type"""
+    ).fetchall()
+    assert [row[:2] for row in crosswalk] == [
+        ("anonymous_id", "tablet-9"), ("phone", "+447700900461"), ("user_id", "oauth:google:U9")
+    ]
+    assert crosswalk[0][2] == crosswalk[2][2] == _customer(conn, "web", "e8")
+    assert crosswalk[1][2] == _customer(conn, "crm", "P1")
 
 
 def test_golden_record_prefers_crm_values(resolved) -> None:
