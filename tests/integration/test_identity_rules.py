@@ -214,9 +214,15 @@ def test_web_events_with_the_same_identifiers_resolve_as_one_group(resolved) -> 
            where source = 'web' and record_key in ('e3', 'e6') and has_no_usable_identifier"""
     ).fetchone()[0] == 2
     assert conn.execute(
-        """select count(*) from intermediate.int_identity__record_anchors
-           where source = 'web' and record_key in ('e3', 'e6') and anchor_node_key = 'record:web:' || record_key"""
+        """select count(*) from intermediate.int_identity__record_nodes
+           where source = 'web' and record_key in ('e3', 'e6') and is_anchor and is_record_node
+               and node_key = 'record:web:' || record_key"""
     ).fetchone()[0] == 2
+    # ... each listed under the group whose identifiers it carries (what the id history reads)
+    assert dict(conn.execute(
+        """select record_key, group_record_key from intermediate.int_identity__record_nodes
+           where source = 'web' and record_key in ('e3', 'e6')"""
+    ).fetchall()) == {"e3": "e3", "e6": "e3"}
 
 
 def test_an_alias_naming_its_own_cookie_lists_it_once(resolved) -> None:

@@ -35,9 +35,21 @@ record_identifiers as (
 
 ),
 
+-- each record its identifiers are listed under (a web event group once, but each event of a
+-- group without a usable identifier, its own record node), and its anchor. Two branches, not a
+-- coalesce() in the join key: with one, DuckDB joined every record's identifiers to their
+-- anchors before looking for the few vanished nodes (3.5 s against 1.3 s at 1,000,000 people).
 record_anchors as (
 
-    select * from {{ ref('int_identity__record_anchors') }}
+    select source, record_key as group_record_key, node_key as anchor_node_key
+    from {{ ref('int_identity__record_nodes') }}
+    where is_anchor and not is_record_node
+
+    union all
+
+    select source, group_record_key, node_key
+    from {{ ref('int_identity__record_nodes') }}
+    where is_record_node
 
 ),
 

@@ -19,13 +19,6 @@
 
 with
 
--- every source record's anchor (a web event's is its group's)
-record_anchors as (
-
-    select * from {{ ref('int_identity__record_anchors') }}
-
-),
-
 provisional_components as (
 
     select * from {{ ref('int_identity__provisional_components') }}
@@ -74,25 +67,40 @@ postal_code_density as (
 
 ),
 
-keyed_records as (
+-- the records that can carry a key: named, in a specific postal code
+keyable_records as (
 
-    select
-        named_records.*,
-        record_anchors.anchor_node_key,
-        provisional_components.component_id,
-        component_anchoring.is_anchored
-
+    select named_records.*
     from named_records
-    inner join record_anchors
-        on record_anchors.source = named_records.source and record_anchors.record_key = named_records.record_key
-    inner join provisional_components on provisional_components.node_key = record_anchors.anchor_node_key
-    inner join component_anchoring on component_anchoring.component_id = provisional_components.component_id
     left join postal_code_density
         on postal_code_density.postal_code_normalized = named_records.postal_code_normalized
     where named_records.first_name_normalized is not null
         and named_records.last_name_normalized is not null
         and named_records.postal_code_normalized is not null
         and coalesce(postal_code_density.surnames, 0) <= {{ max_surnames_per_postal_code }}
+
+),
+
+-- their anchors (a web event's is its group's)
+record_anchors as (
+
+    {{ cdp_record_anchors('keyable_records') }}
+
+),
+
+keyed_records as (
+
+    select
+        keyable_records.*,
+        record_anchors.anchor_node_key,
+        provisional_components.component_id,
+        component_anchoring.is_anchored
+
+    from keyable_records
+    inner join record_anchors
+        on record_anchors.source = keyable_records.source and record_anchors.record_key = keyable_records.record_key
+    inner join provisional_components on provisional_components.node_key = record_anchors.anchor_node_key
+    inner join component_anchoring on component_anchoring.component_id = provisional_components.component_id
 
 ),
 

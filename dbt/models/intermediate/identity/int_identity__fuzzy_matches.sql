@@ -30,7 +30,7 @@
 -- code) link to its first record: the same components as every pair, in a number of rows that
 -- grows with the records, not with their square.
 --
--- Each pair carries both records' anchor nodes (int_identity__record_anchors), the ends of the
+-- Each pair carries both records' anchor nodes (cdp_record_anchors), the ends of the
 -- edge int_identity__provisional_components and int_identity__links draw from it.
 
 {%- set name_threshold = var('identity_fuzzy_name_threshold') %}
@@ -342,15 +342,11 @@ matched_records as (
 
 ),
 
--- the anchors of the matched records, looked up once here for every model that draws the
--- matches as edges (one scan of the 12 million record anchors instead of one per reader)
+-- the anchors of the matched records (a web event's is its group's), looked up once here for
+-- every model that draws the matches as edges
 matched_anchors as (
 
-    select record_anchors.source, record_anchors.record_key, record_anchors.anchor_node_key
-    from {{ ref('int_identity__record_anchors') }} as record_anchors
-    inner join matched_records
-        on matched_records.source = record_anchors.source
-        and matched_records.record_key = record_anchors.record_key
+    {{ cdp_record_anchors('matched_records') }}
 
 ),
 

@@ -9,6 +9,11 @@
 -- anchor_node_key is on the record's other rows, the edges from its anchor, and null on the
 -- anchor's own row (is_anchor; its node_key is the anchor): at 1,000,000 people 4.9 million of
 -- the 8.5 million rows, which no reader needs it on, and writing the model 1 s faster.
+-- group_record_key is on record nodes only: the record whose identifiers the record carries in
+-- int_identity__record_identifiers (a web event's group; the record itself otherwise). Every
+-- other row's record is its own group. The anchor rows (is_anchor) are the graph's records, a
+-- group of web events once; cdp_record_anchors expands them to events for the readers that need
+-- events.
 
 with
 
@@ -73,6 +78,7 @@ anchored as (
         usable.node_key,
         case when usable.node_key <> record_anchor_nodes.anchor_node_key then record_anchor_nodes.anchor_node_key end
             as anchor_node_key,
+        cast(null as {{ dbt.type_string() }}) as group_record_key,
         false as is_record_node,
         usable.node_key = record_anchor_nodes.anchor_node_key as is_anchor
 
@@ -92,6 +98,7 @@ record_nodes as (
         1 as records,
         {{ cdp_record_node_key('records.source', 'records.record_key') }} as node_key,
         cast(null as {{ dbt.type_string() }}) as anchor_node_key,
+        records.group_record_key,
         true as is_record_node,
         true as is_anchor
 

@@ -5,7 +5,7 @@
 -- that carry the same anonymousId, userId, alias previousId, e-mail, phone and first name (all
 -- that int_identity__record_identifiers reads), and the group is named after its earliest event
 -- (event time, then messageId), which stands for the group in the identity graph and is the
--- evidence of the links the group makes. int_identity__record_anchors maps every event back.
+-- evidence of the links the group makes. customer_records maps every event back (cdp_record_anchors).
 -- The window partitions by a fingerprint of the seven identifiers (cdp_partition_fingerprint),
 -- not by the strings themselves.
 --

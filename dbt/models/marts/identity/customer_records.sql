@@ -5,11 +5,14 @@
 -- customer_identifiers lists them), and as an identifier value it made this 12-million-row table
 -- (at 1,000,000 people) one the release had to write twice, hashed for analysts and in full.
 
+-- Identity resolution resolves a group of web events with the same identifiers once
+-- (int_identity__record_nodes); this is where every event gets its row (cdp_record_anchors).
+
 with
 
 record_anchors as (
 
-    select * from {{ ref('int_identity__record_anchors') }}
+    {{ cdp_record_anchors() }}
 
 ),
 
