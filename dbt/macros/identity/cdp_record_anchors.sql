@@ -7,7 +7,7 @@
     to their events for the readers that need events: an event takes its group's anchor, or is
     its own record node (named with cdp_record_node_key, not looked up: one join of the events,
     not two). The expansion is not stored: at 1,000,000 people it was a 12.3 million row table
-    written on every run for a few readers, two of which need a few hundred thousand of its rows.
+    written on every run for a few readers, two of which need only the records they compare.
 
     `records`, when given, names a relation of (source, record_key) to expand only: the events
     are joined to it before their groups are looked up. -#}
