@@ -66,8 +66,15 @@ def built(tmp_path_factory: pytest.TempPathFactory):
         after_first = {t: _count(conn, f"raw.{t}") for t in ("crm_contacts", "web_events", "pos_transactions", "rejects")}
         # what a warehouse built by an older version keeps: the table of a model since removed
         conn.execute("create table intermediate.int_identity__record_anchors as select 1 as anchor_node_key")
+        # and a model's table from before the model was built incrementally (no _loaded_at)
+        conn.execute(
+            "create or replace table intermediate.int_identity__record_identifiers as "
+            "select * exclude (_loaded_at) from intermediate.int_identity__record_identifiers"
+        )
+        identifier_rows = _count(conn, "intermediate.int_identity__record_identifiers")
     second = cli.main(args)
     return {"codes": (first, second), "warehouse": warehouse, "landing": landing, "after_first": after_first,
+            "identifier_rows_after_first": identifier_rows,
             "variables_before": before, "seen_by_gate_start": seen_by_gate_start}
 
 
@@ -98,6 +105,16 @@ def test_a_removed_models_table_is_dropped(built) -> None:
         assert conn.execute(
             "select count(*) from information_schema.tables where table_name = 'int_identity__record_anchors'"
         ).fetchone()[0] == 0
+
+
+def test_a_table_from_before_its_model_was_incremental_is_rebuilt(built) -> None:
+    """The second run found record identifiers without the column its incremental runs read: it
+    rebuilt the table (instead of stopping with dbt's "out of sync" error) with the same rows."""
+    with duckdb.connect(str(work_database_of(built["warehouse"])), read_only=True) as conn:
+        columns = [row[0] for row in conn.execute("describe intermediate.int_identity__record_identifiers").fetchall()]
+        rows = _count(conn, "intermediate.int_identity__record_identifiers")
+    assert "_loaded_at" in columns
+    assert rows == built["identifier_rows_after_first"]
 
 
 def test_second_run_adds_nothing(built) -> None:

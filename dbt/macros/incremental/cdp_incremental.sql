@@ -72,3 +72,45 @@
     )
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- Per-record models (int_identity__record_identifiers) hold rows computed from one source record
+    each, and rebuild on a nightly run only the records whose row a deduplication or grouping
+    model rebuilt after the newest one they hold. Each source's record table, its key, and the
+    source label the per-record model stores. -#}
+{% macro cdp_record_sources() -%}
+    {{ return({
+        'crm': (ref('int_crm__contacts_latest'), 'contact_id'),
+        'pos': (ref('int_pos__transactions_deduplicated'), 'transaction_id'),
+        'web': (ref('int_identity__web_event_groups'), 'message_id'),
+    }) }}
+{%- endmacro %}
+
+{#- A condition on a record table's `_loaded_at`: rebuilt after the newest `_loaded_at` the model
+    holds for that source (`true` on a full build and on a run that rebuilds the model). The
+    newest value is read when the condition is rendered and written as a literal: the model's
+    select is rendered before its pre-hook deletes the touched records' rows (which can remove
+    the newest of them), so both see the same records. -#}
+{% macro cdp_record_rebuilt(source) -%}
+    {%- if not (execute and cdp_recompute_touched_only()) -%}
+    true
+    {%- else -%}
+    {%- set newest = run_query("select max(_loaded_at) from " ~ this ~ " where source = '" ~ source ~ "'").columns[0].values()[0] -%}
+    _loaded_at > cast('{{ newest if newest is not none else "1900-01-01" }}' as {{ dbt.type_timestamp() }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of a per-record model: delete the rows of every record its sources rebuilt since the
+    model last ran (cdp_record_rebuilt); the model's select adds back their current rows. A web
+    group that was regrouped is deleted under every event it had, so a group named after
+    another event now leaves no row behind. Nothing on a full build or a rebuilding run. -#}
+{% macro cdp_forget_rebuilt_records() -%}
+    {%- if execute and cdp_recompute_touched_only() -%}
+    delete from {{ this }}
+    where
+    {%- for source, (relation, key) in cdp_record_sources().items() %}
+        (source = '{{ source }}' and record_key in (select {{ key }} from {{ relation }} where {{ cdp_record_rebuilt(source) }}))
+        {%- if not loop.last %} or{% endif %}
+    {%- endfor %}
+    {%- endif -%}
+{%- endmacro %}
