@@ -117,6 +117,51 @@ def test_a_table_from_before_its_model_was_incremental_is_rebuilt(built) -> None
     assert rows == built["identifier_rows_after_first"]
 
 
+SCOPED_WEB_TEST = "test.cdp.unique_combination_of_columns_stg_web__events__source_file___source_line."
+
+
+def _test_staged_web_events(work_database: Path, registry: Path, target: Path) -> dict[str, str]:
+    """Run dbt's tests of the staged web events on ``work_database``; status by test id."""
+    from dbt.cli.main import dbtRunner
+
+    from dagster_project.settings import DBT_PROJECT_DIR, environment
+
+    paths = {"CDP_WORK_DATABASE": str(work_database), "CDP_IDENTITY_REGISTRY": str(registry)}
+    with environment(paths):
+        result = dbtRunner().invoke([
+            "test", "--select", "stg_web__events", "--project-dir", str(DBT_PROJECT_DIR),
+            "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target), "--quiet",
+        ])
+    return {r.node.unique_id: r.status for r in result.result.results}
+
+
+def test_staging_tests_record_the_newest_load_they_checked(built) -> None:
+    with duckdb.connect(str(work_database_of(built["warehouse"])), read_only=True) as conn:
+        marks = dict(conn.execute("select test_id, max(tested_through) from main.cdp_tested_loads group by all").fetchall())
+        newest = conn.execute("select max(_loaded_at) from staging.stg_web__events").fetchone()[0]
+    web_marks = {test: mark for test, mark in marks.items() if "stg_web__events" in test}
+    assert len(web_marks) >= 10  # every test of the staged web events but the row count
+    assert set(web_marks.values()) == {newest}
+
+
+@pytest.mark.parametrize("loaded", ["later", "before the last run"])
+def test_a_staging_test_checks_the_rows_loaded_since_it_passed(built, tmp_path: Path, loaded: str) -> None:
+    """A staged event repeated with a new load's time fails the file-and-line uniqueness test
+    (the new row is compared with every row of its file); repeated with a time the test has
+    already passed, it is not looked at: the test reads what was loaded since, not the history."""
+    work = tmp_path / "cdp.duckdb"
+    registry = tmp_path / "identity_registry.duckdb"
+    shutil.copyfile(work_database_of(built["warehouse"]), work)
+    shutil.copyfile(built["warehouse"].parent / "identity_registry.duckdb", registry)
+    with duckdb.connect(str(work)) as conn:
+        loaded_at = "now()" if loaded == "later" else "_loaded_at"
+        conn.execute(f"insert into staging.stg_web__events select * replace ({loaded_at}::timestamp as _loaded_at) "
+                     "from staging.stg_web__events order by _loaded_at limit 1")
+    statuses = _test_staged_web_events(work, registry, tmp_path / "target")
+    [status] = [status for test, status in statuses.items() if test.startswith(SCOPED_WEB_TEST)]
+    assert status == ("fail" if loaded == "later" else "pass")
+
+
 def test_second_run_adds_nothing(built) -> None:
     with duckdb.connect(str(work_database_of(built["warehouse"])), read_only=True) as conn:
         after_second = {t: _count(conn, f"raw.{t}") for t in built["after_first"]}
