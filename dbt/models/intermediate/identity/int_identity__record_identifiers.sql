@@ -57,12 +57,6 @@ events as (
     from {{ ref('int_web__events_deduplicated') }} as events
     inner join event_groups
         on event_groups.message_id = events.message_id
-    {%- if cdp_recompute_touched_only() %}
-    -- the few regrouped groups: as a filter, DuckDB applies it to the staged events before the
-    -- deduplication view's join (0.4 s), where the join alone probed every event (3 s, a year at
-    -- 100,000 people)
-    where events.message_id in (select message_id from event_groups)
-    {%- endif %}
 
 ),
 
@@ -100,29 +94,44 @@ pos_identifiers as (
 
 ),
 
+-- one pass over the events, each crossed with the identifiers a web event can carry: read once
+-- (not once per identifier, from a materialized copy), the events are joined to the few regrouped
+-- groups where DuckDB can filter the staged events by them, before the deduplication view's join
+-- (a year at 100,000 people: 0.5 s against 3.2 s on a nightly run, 3.7 s against 4.3 s in full).
+-- alias: previousId is the id the user was known by before, in practice the event's own
+-- anonymousId, which is listed once: a record carries each identifier once, so counts of the
+-- records carrying a value are right and int_identity__record_nodes need not deduplicate
 web_identifiers as (
 
     select 'web' as source, message_id as record_key, event_at as observed_at,
            group_last_event_at as last_observed_at, group_events as records, first_name_normalized, _loaded_at,
-           'anonymous_id' as identifier_type, anonymous_id as identifier_value, anonymous_id as raw_value
-    from events where anonymous_id is not null
-    union all
-    select 'web', message_id, event_at, group_last_event_at, group_events, first_name_normalized, _loaded_at, 'user_id', user_id, user_id
-    from events where user_id is not null
-    -- alias: previousId is the id the user was known by before, in practice the event's own
-    -- anonymousId, which is listed once: a record carries each identifier once, so counts of the
-    -- records carrying a value are right and int_identity__record_nodes need not deduplicate
-    union all
-    select 'web', message_id, event_at, group_last_event_at, group_events, first_name_normalized, _loaded_at, 'anonymous_id', previous_id, previous_id
+           carried.identifier_type,
+           case carried.field
+               when 'anonymous_id' then anonymous_id
+               when 'user_id' then user_id
+               when 'previous_id' then previous_id
+               when 'email' then case when is_valid_email then email end
+               when 'phone' then phone
+           end as identifier_value,
+           case carried.field
+               when 'anonymous_id' then anonymous_id
+               when 'user_id' then user_id
+               when 'previous_id' then previous_id
+               when 'email' then email
+               when 'phone' then phone_raw
+           end as raw_value
     from events
-    where previous_id is not null and event_type = 'alias' and coalesce(previous_id <> anonymous_id, true)
-    union all
-    select 'web', message_id, event_at, group_last_event_at, group_events, first_name_normalized, _loaded_at,
-           'email', case when is_valid_email then email end, email
-    from events where email is not null
-    union all
-    select 'web', message_id, event_at, group_last_event_at, group_events, first_name_normalized, _loaded_at, 'phone', phone, phone_raw
-    from events where phone_raw is not null
+    cross join (
+        values ('anonymous_id', 'anonymous_id'), ('user_id', 'user_id'), ('anonymous_id', 'previous_id'),
+               ('email', 'email'), ('phone', 'phone')
+    ) as carried (identifier_type, field)
+    where case carried.field
+        when 'anonymous_id' then anonymous_id is not null
+        when 'user_id' then user_id is not null
+        when 'previous_id' then previous_id is not null and event_type = 'alias' and coalesce(previous_id <> anonymous_id, true)
+        when 'email' then email is not null
+        when 'phone' then phone_raw is not null
+    end
 
 ),
 
