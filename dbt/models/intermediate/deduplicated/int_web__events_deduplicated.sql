@@ -27,10 +27,17 @@ final as (
     select staged_events.*, coalesce(repeated_deliveries.deliveries, 1) as deliveries
     from staged_events
     left join repeated_deliveries on repeated_deliveries.message_id = staged_events.message_id
-    where repeated_deliveries.message_id is null
-        or (not repeated_deliveries.is_erased
+    -- the kept copy of a message with a decision (not erased), or any copy of a message without
+    -- one (no decision row: the first argument is null). Written as one condition, not as "no
+    -- decision or the kept copy": DuckDB estimated that form to keep 1 % of the events and then
+    -- built its hash tables on this view instead of on the few messages a reader looks up (the
+    -- nightly uniqueness test of the message ids: 1.7 s against 0.4 s on a year at 100,000 people)
+    where coalesce(
+        not repeated_deliveries.is_erased
             and staged_events._source_file = repeated_deliveries.kept_source_file
-            and staged_events._source_line = repeated_deliveries.kept_source_line)
+            and staged_events._source_line = repeated_deliveries.kept_source_line,
+        repeated_deliveries.message_id is null
+    )
 
 )
 
