@@ -37,12 +37,20 @@
     )
 {%- endmacro %}
 
-{#- The condition on `_loaded_at` of the rows a test has not passed on yet. -#}
+{#- The condition on `_loaded_at` of the rows a test has not passed on yet. The mark is read when
+    the test is compiled (just before it runs) and written as a literal: with a subquery in its
+    place DuckDB cannot estimate how few rows pass, and plans the scoped uniqueness test of the
+    deduplicated web events with its hash table on all 11.5 million events (2.3 s against 0.4 s,
+    a year at 100,000 people). -#}
 {% macro cdp_not_yet_tested(test_id) -%}
-    _loaded_at > coalesce(
-        (select max(tested_through) from {{ cdp_tested_loads_relation() }} where test_id = '{{ test_id }}'),
-        cast('1900-01-01' as {{ dbt.type_timestamp() }})
-    )
+    {%- set mark = none -%}
+    {%- if execute -%}
+        {%- set marks = cdp_tested_loads_relation() -%}
+        {%- if adapter.get_relation(database=marks.database, schema=marks.schema, identifier=marks.identifier) is not none -%}
+            {%- set mark = run_query("select max(tested_through) from " ~ marks ~ " where test_id = '" ~ test_id ~ "'").columns[0].values()[0] -%}
+        {%- endif -%}
+    {%- endif -%}
+    _loaded_at > cast('{{ mark if mark is not none else "1900-01-01" }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
 {#- dbt's get_where_subquery (the relation a generic test reads, filtered by its `where` config),
