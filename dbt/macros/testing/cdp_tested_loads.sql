@@ -17,10 +17,10 @@
       (uniqueness tests: a new row can repeat an old one, so both must be in the test; <column>
       is the key, or a column every duplicate shares, such as the source file of a file and line).
 
-    The newest `_loaded_at` a test has passed on is kept in cdp_tested_loads, recorded at the end of every dbt invocation for the opted-in tests that passed in it
-    (cdp_record_tested_loads, on-run-end). A test that failed, or did not run, keeps its older
-    mark, so the next run checks again everything loaded since. A full refresh, a new test and a
-    new warehouse check every row.
+    The newest `_loaded_at` a test has passed on is kept in cdp_tested_loads, recorded at the end
+    of every dbt invocation for the opted-in tests that passed in it (cdp_record_tested_loads,
+    on-run-end). A test that failed, or did not run, keeps its older mark, so the next run checks
+    again everything loaded since. A full refresh, a new test and a new warehouse check every row.
 -#}
 
 {#- Where the marks are kept: the working database's main schema (dbt's target schema). -#}

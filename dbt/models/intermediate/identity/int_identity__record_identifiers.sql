@@ -52,8 +52,10 @@ event_groups as {{ cdp_not_materialized() }} (
 
 events as (
 
-    select events.* exclude (_loaded_at), event_groups.group_events, event_groups.group_last_event_at,
-           event_groups._loaded_at
+    select events.message_id, events.event_at, events.event_type, events.anonymous_id, events.user_id,
+           events.previous_id, events.email, events.is_valid_email, events.phone_raw, events.phone,
+           events.first_name_normalized,
+           event_groups.group_events, event_groups.group_last_event_at, event_groups._loaded_at
     from {{ ref('int_web__events_deduplicated') }} as events
     inner join event_groups
         on event_groups.message_id = events.message_id
