@@ -63,11 +63,20 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Whether a test's `where` config opts in: the placeholder's name ('cdp_new_loads' or
+    'cdp_keys_of_new_loads'), none otherwise. -#}
+{% macro cdp_test_scope(where) -%}
+    {%- for scope in ['cdp_new_loads', 'cdp_keys_of_new_loads'] if (where or '').startswith(scope) -%}
+        {{ return(scope) }}
+    {%- endfor -%}
+    {{ return(none) }}
+{%- endmacro %}
+
 {#- dbt's get_where_subquery (the relation a generic test reads, filtered by its `where` config),
     with the two placeholders above. Any other `where` is applied as dbt applies it. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') or '' -%}
-    {%- if not (where.startswith('cdp_new_loads') or where.startswith('cdp_keys_of_new_loads(')) -%}
+    {%- if cdp_test_scope(where) is none -%}
         {%- do return(adapter.dispatch('get_where_subquery', 'dbt')(relation)) -%}
     {%- endif -%}
     {%- set row_level = where == 'cdp_new_loads' -%}
@@ -103,8 +112,7 @@
     {%- if execute %}
     {%- set marks = [] %}
     {%- for result in results if result.node.resource_type == 'test' and result.status == 'pass' %}
-        {%- set where = result.node.config.where or '' %}
-        {%- if where.startswith('cdp_new_loads') or where.startswith('cdp_keys_of_new_loads(') %}
+        {%- if cdp_test_scope(result.node.config.where) is not none %}
             {#- only the rows after the previous mark are read (the staged events' row groups of
                 the new loads; a view's join only for them) -#}
             {%- do marks.append("select '" ~ result.node.unique_id ~ "' as test_id, max(_loaded_at) as tested_through from "
