@@ -37,7 +37,7 @@ LAST_CRM_EXPORT = "contacts_2026-01-21.csv"
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts", "segments", "activation")
 #: per-load and per-run bookkeeping: the two runs load the same files under different load ids, at
 #: different times, in runs with different ids (membership `since` and id changes are stamped with them)
-BOOKKEEPING_COLUMNS = {"_load_id", "_loaded_at", "run_id", "changed_at", "since"}
+BOOKKEEPING_COLUMNS = {"_load_id", "_loaded_at", "run_id", "changed_at", "since", "_run_id", "previous_run_id"}
 
 
 def _run(landing: Path, warehouse: Path, *extra: str) -> None:
@@ -218,6 +218,24 @@ def test_the_incremental_run_saw_what_it_must_handle(warehouses) -> None:
         ).fetchone()[0] >= 2
         # the second night recomputed some devices' sessions and kept the others as built before
         assert conn.execute("select count(distinct _loaded_at) from intermediate.int_web__sessions").fetchone()[0] > 1
+        # the second night rewrote only the changed records' customers (cdp_changed_records), among
+        # them records it did not rebuild, whose anchor node moved to another customer
+        second_night_loads = conn.execute(
+            "select min(_loaded_at) from raw.web_events where _source_file like ?", [f"%{NIGHTS[1]}%"]
+        ).fetchone()[0]
+        rewritten, kept, rewritten_not_rebuilt = conn.execute(
+            """with last_build as (select run_id from main.cdp_incremental_builds where model = 'customer_records'),
+                    records as (
+                        select 'crm' as source, contact_id as record_key, _loaded_at from intermediate.int_crm__contacts_latest
+                        union all select 'pos', transaction_id, _loaded_at from intermediate.int_pos__transactions_deduplicated
+                        union all select 'web', message_id, _loaded_at from intermediate.int_identity__web_event_groups)
+               select count(*) filter (where r._run_id = b.run_id), count(*) filter (where r._run_id <> b.run_id),
+                      count(*) filter (where r._run_id = b.run_id and records._loaded_at < ?)
+               from marts.customer_records as r cross join last_build as b
+               inner join records using (source, record_key)""",
+            [second_night_loads],
+        ).fetchone()
+        assert 0 < rewritten < kept and rewritten_not_rebuilt > 0
         # the event re-delivered from another device moved to that device's sessions
         message_id, _old_device, new_device = warehouses["moved"]
         assert conn.execute(

@@ -18,7 +18,7 @@ components as (
 
 previous as (
 
-    select node_key, customer_id
+    select node_key, customer_id, run_id
     from {{ cdp_registry_table('customer_id_assignments') }}
 
 ),
@@ -126,13 +126,17 @@ final as (
         assigned.is_new as is_new_customer,
         nodes.previous_customer_id,
         -- this component received the node's previous id (it holds most of that customer's nodes)
-        owners.component_id is not null as holds_previous_customer
+        owners.component_id is not null as holds_previous_customer,
+        -- the run the registry's ids come from (the same on every row): marts updated per changed
+        -- record compare it with their own last build (cdp_update_changed_records_only)
+        previous_run.run_id as previous_run_id
 
     from nodes
     inner join assigned on assigned.component_id = nodes.component_id
     left join owners
         on owners.customer_id = nodes.previous_customer_id
         and owners.component_id = nodes.component_id
+    cross join (select max(run_id) as run_id from previous) as previous_run
 
 )
 

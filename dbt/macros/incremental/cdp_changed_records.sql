@@ -1,0 +1,150 @@
+{#-
+    Marts updated per changed record (customer_records): a nightly run rewrites the rows of the
+    records whose customer may have changed since the mart was last built, not every record.
+
+    A record's customer is the customer of its anchor node (cdp_record_anchors); all of a record's
+    usable nodes are linked (same_record edges), so any of them gives the same customer. Since the
+    mart's last build, a record's row can change only if
+
+    * the record was rebuilt (a CRM contact updated, a till sale exported again, a web group
+      regrouped): its `_loaded_at` is newer than the newest load the mart's last build saw;
+    * its anchor node changed customer, or is new (a record that lost its usable identifiers is
+      now its own record node): int_identity__customer_assignment compares every node with the
+      id the registry remembered (previous_customer_id);
+    * its own record node vanished (the record has a usable identifier now): the registry still
+      lists the node, named after the record (cdp_record_node_key).
+
+    The comparison with the registry is only right if the registry remembers the assignment the
+    mart was last built from: the run that wrote the registry (customer_id_assignments) must be
+    the run that last built the mart. Each build records its run (cdp_incremental_builds, written
+    by the model's post-hook); when they differ (a run that failed between the two, a run that
+    built identity but not the marts) the mart is rebuilt from every record, as it is on a run
+    that processes an erasure request.
+-#}
+
+{#- Where each incrementally updated mart records its last build: the working database's main
+    schema (dbt's target schema), next to cdp_tested_loads. -#}
+{% macro cdp_incremental_builds_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='cdp_incremental_builds')) }}
+{%- endmacro %}
+
+{#- on-run-start: create the table on a new warehouse. -#}
+{% macro cdp_create_incremental_builds() -%}
+    create table if not exists {{ cdp_incremental_builds_relation() }} (
+        model {{ dbt.type_string() }},
+        run_id {{ dbt.type_string() }},
+        newest_load {{ dbt.type_timestamp() }},
+        built_at {{ dbt.type_timestamp() }}
+    )
+{%- endmacro %}
+
+{#- The newest `_loaded_at` of the records a per-record mart reads, now: what its build has seen. -#}
+{% macro cdp_newest_record_load() -%}
+    {%- set query -%}
+        select max(newest) from (
+        {%- for source, (relation, key) in cdp_record_sources().items() %}
+            select max(_loaded_at) as newest from {{ relation }}
+            {%- if not loop.last %} union all{% endif %}
+        {%- endfor %}
+        ) as sources
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0]) }}
+{%- endmacro %}
+
+{#- This model's last build (run_id, newest_load), or none. -#}
+{% macro cdp_last_incremental_build() -%}
+    {%- set result = run_query(
+        "select run_id, cast(newest_load as " ~ dbt.type_string() ~ ") from " ~ cdp_incremental_builds_relation()
+        ~ " where model = '" ~ this.identifier ~ "'"
+    ) -%}
+    {{ return(result.rows[0] if result.rows | length > 0 else none) }}
+{%- endmacro %}
+
+{#- True when this run may rewrite only the changed records' rows (see above); read when executing. -#}
+{% macro cdp_update_changed_records_only() -%}
+    {%- if not (execute and cdp_recompute_touched_only()) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set last_build = cdp_last_incremental_build() -%}
+    {%- if last_build is none or last_build[1] is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set registry_run = run_query(
+        "select max(previous_run_id) from " ~ ref('int_identity__customer_assignment')
+    ).columns[0].values()[0] -%}
+    {{ return(registry_run is not none and registry_run == last_build[0]) }}
+{%- endmacro %}
+
+{#- Pre-hook: empty the table when this run rebuilds it from every record (its select then
+    returns them all), so a record that is gone leaves no row. -#}
+{% macro cdp_empty_unless_changed_records_only() -%}
+    {%- if execute and is_incremental() and not cdp_update_changed_records_only() -%}
+    delete from {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hooks: record this build (its run, and the newest record load it has seen), in place of
+    the last one. -#}
+{% macro cdp_forget_incremental_build() -%}
+    delete from {{ cdp_incremental_builds_relation() }} where model = '{{ this.identifier }}'
+{%- endmacro %}
+
+{% macro cdp_record_incremental_build() -%}
+    {%- set newest_load = cdp_newest_record_load() if execute else none -%}
+    insert into {{ cdp_incremental_builds_relation() }}
+    values (
+        '{{ this.identifier }}', '{{ cdp_run_id() }}',
+        {%- if newest_load is none %} null{% else %} cast('{{ newest_load }}' as {{ dbt.type_timestamp() }}){% endif %},
+        {{ dbt.current_timestamp() }}
+    )
+{%- endmacro %}
+
+{#- (source, record_key) of every record whose customer may have changed since the model's last
+    build (see above); `previous_load` is the newest load that build saw. -#}
+{% macro cdp_changed_records(previous_load) -%}
+    {%- set since = "cast('" ~ previous_load ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+
+    -- records rebuilt since
+    {%- for source, (relation, key) in cdp_record_sources().items() %}
+    select '{{ source }}' as source, {{ key }} as record_key
+    from {{ relation }}
+    where _loaded_at > {{ since }}
+    union
+    {%- endfor %}
+
+    -- records anchored on a node that changed customer or is new: a CRM contact, a till sale, or
+    -- a web event that is its own record node, directly
+    select anchors.source, anchors.record_key
+    from {{ ref('int_identity__record_nodes') }} as anchors
+    inner join {{ ref('int_identity__customer_assignment') }} as assignment
+        on assignment.node_key = anchors.node_key
+    where anchors.is_anchor
+        and (anchors.source <> 'web' or anchors.is_record_node)
+        and (assignment.previous_customer_id is null or assignment.previous_customer_id <> assignment.customer_id)
+
+    union
+
+    -- ... and the web events of a group anchored on such a node
+    select 'web', event_groups.message_id
+    from {{ ref('int_identity__web_event_groups') }} as event_groups
+    inner join {{ ref('int_identity__record_nodes') }} as anchors
+        on anchors.source = 'web'
+        and anchors.record_key = event_groups.group_key
+    inner join {{ ref('int_identity__customer_assignment') }} as assignment
+        on assignment.node_key = anchors.node_key
+    where anchors.is_anchor
+        and not anchors.is_record_node
+        and (assignment.previous_customer_id is null or assignment.previous_customer_id <> assignment.customer_id)
+
+    union
+
+    -- records whose own record node vanished: named in the node ("record:<source>:<record_key>")
+    select
+        {{ dbt.split_part('previous.node_key', "':'", 2) }},
+        substr(previous.node_key, {{ dbt.length(dbt.split_part('previous.node_key', "':'", 2)) }} + 9)
+    from {{ cdp_registry_table('customer_id_assignments') }} as previous
+    left join {{ ref('int_identity__customer_assignment') }} as assignment
+        on assignment.node_key = previous.node_key
+    where previous.node_key like 'record:%'
+        and assignment.node_key is null
+{%- endmacro %}
