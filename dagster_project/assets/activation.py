@@ -203,7 +203,12 @@ def release(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
     kill_if_requested("after_exports")
     # Earlier releases still hold the people erased in this run: keep none of them.
     result = publish_release(
-        layout, run_id, staged if staged.is_dir() else None, warehouse.memory_limit, keep=1 if erased else RELEASES_KEPT
+        layout,
+        run_id,
+        staged if staged.is_dir() else None,
+        warehouse.memory_limit,
+        keep=1 if erased else RELEASES_KEPT,
+        erased=erased > 0,
     )
     kill_if_requested("after_switch")
     warehouse.journal.commit(run_id)
@@ -220,6 +225,7 @@ def release(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
             "identifiers_erased": erased,
             "landed_rows_purged": MetadataValue.json(purged),
             "releases_deleted": len(result.deleted_versions),
+            "patched_previous_release": contents.patched,
         }
     )
 

@@ -37,7 +37,7 @@ LAST_CRM_EXPORT = "contacts_2026-01-21.csv"
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts", "segments", "activation")
 #: per-load and per-run bookkeeping: the two runs load the same files under different load ids, at
 #: different times, in runs with different ids (membership `since` and id changes are stamped with them)
-BOOKKEEPING_COLUMNS = {"_load_id", "_loaded_at", "run_id", "changed_at", "since", "_run_id", "previous_run_id"}
+BOOKKEEPING_COLUMNS = {"_load_id", "_loaded_at", "run_id", "changed_at", "since", "_built_at"}
 
 
 def _run(landing: Path, warehouse: Path, *extra: str) -> None:
@@ -207,6 +207,31 @@ def test_every_table_equals_a_full_rebuild(warehouses) -> None:
     assert unequal == {}, f"tables that differ (rows, only incremental, only rebuilt): {unequal}"
 
 
+def test_the_patched_release_equals_the_rebuilt_one(warehouses) -> None:
+    """The second night (no erasure) patched the previous release's customer_records instead of
+    writing it again (publishing/release.py); both published files equal the rebuilt deployment's,
+    which its full refresh wrote whole."""
+    releases = {name: Layout(Path(warehouses[name]), Path(warehouses[name]).parent / "exports").current_release
+                for name in ("incremental", "rebuilt")}
+    manifests = {name: json.loads((path / "release.json").read_text()) for name, path in releases.items()}
+    assert manifests["incremental"]["patches_in_a_row"] == 1 and manifests["rebuilt"]["patches_in_a_row"] == 1
+    for database in ("cdp.duckdb", "cdp_pii.duckdb"):
+        with duckdb.connect() as conn:
+            conn.execute(f"attach '{releases['incremental'] / database}' as incremental (read_only)")
+            conn.execute(f"attach '{releases['rebuilt'] / database}' as rebuilt (read_only)")
+            tables = _tables(conn, "incremental")
+            assert tables == _tables(conn, "rebuilt") and "marts.customer_records" in tables
+            for table, columns in tables.items():
+                select = ", ".join(f'"{c}"' for c in columns)
+                only = conn.execute(
+                    f"""select count(*) from (
+                            (select {select} from incremental.{table} except all select {select} from rebuilt.{table})
+                            union all
+                            (select {select} from rebuilt.{table} except all select {select} from incremental.{table}))"""
+                ).fetchone()[0]
+                assert only == 0, f"{database} {table} differs"
+
+
 def test_the_incremental_run_saw_what_it_must_handle(warehouses) -> None:
     with duckdb.connect(str(work_database_of(warehouses["incremental"])), read_only=True) as conn:
         # the earlier-received re-deliveries replaced the first copies
@@ -218,19 +243,19 @@ def test_the_incremental_run_saw_what_it_must_handle(warehouses) -> None:
         ).fetchone()[0] >= 2
         # the second night recomputed some devices' sessions and kept the others as built before
         assert conn.execute("select count(distinct _loaded_at) from intermediate.int_web__sessions").fetchone()[0] > 1
-        # the second night rewrote only the changed records' customers (cdp_changed_records), among
-        # them records it did not rebuild, whose anchor node moved to another customer
+        # the second night rewrote only the changed records' customers (cdp_changed_records.sql),
+        # among them records it did not rebuild, whose anchor node moved to another customer
         second_night_loads = conn.execute(
             "select min(_loaded_at) from raw.web_events where _source_file like ?", [f"%{NIGHTS[1]}%"]
         ).fetchone()[0]
         rewritten, kept, rewritten_not_rebuilt = conn.execute(
-            """with last_build as (select run_id from main.cdp_incremental_builds where model = 'customer_records'),
+            """with last_build as (select built_at from main.cdp_incremental_builds where model = 'customer_records'),
                     records as (
                         select 'crm' as source, contact_id as record_key, _loaded_at from intermediate.int_crm__contacts_latest
                         union all select 'pos', transaction_id, _loaded_at from intermediate.int_pos__transactions_deduplicated
                         union all select 'web', message_id, _loaded_at from intermediate.int_identity__web_event_groups)
-               select count(*) filter (where r._run_id = b.run_id), count(*) filter (where r._run_id <> b.run_id),
-                      count(*) filter (where r._run_id = b.run_id and records._loaded_at < ?)
+               select count(*) filter (where r._built_at = b.built_at), count(*) filter (where r._built_at <> b.built_at),
+                      count(*) filter (where r._built_at = b.built_at and records._loaded_at < ?)
                from marts.customer_records as r cross join last_build as b
                inner join records using (source, record_key)""",
             [second_night_loads],
@@ -279,3 +304,36 @@ def test_an_incremental_model_whose_columns_changed_stops_the_run_until_a_full_r
     with duckdb.connect(str(work_database_of(warehouse)), read_only=True) as conn:
         columns = [c[0] for c in conn.execute("describe staging.stg_web__events").fetchall()]
     assert "ip_address" not in columns
+
+
+def _customer_records(warehouse: Path) -> tuple[set[tuple], dict[object, int], object]:
+    """customer_records' rows (without when they were written), rows per build that wrote them,
+    and when its last build started."""
+    with duckdb.connect(str(work_database_of(warehouse)), read_only=True) as conn:
+        rows = set(conn.execute("select * exclude (_built_at) from marts.customer_records").fetchall())
+        per_build = dict(conn.execute("select _built_at, count(*) from marts.customer_records group by all").fetchall())
+        last_build = conn.execute(
+            "select built_at from main.cdp_incremental_builds where model = 'customer_records'"
+        ).fetchone()[0]
+    return rows, per_build, last_build
+
+
+def test_customer_records_is_rebuilt_when_the_registry_remembers_another_run(warehouses, tmp_path: Path) -> None:
+    """customer_records finds its changed records by comparing nodes with the ids the registry
+    remembers, which is only right if the registry was written by the run that last built it. A
+    night without new data rewrites no row; once its recorded build names another run (as after a
+    run that failed between the two), the next night rebuilds it from every record, to the same rows."""
+    root = tmp_path / "deployment"
+    shutil.copytree(Path(warehouses["incremental"]).parent, root, symlinks=True)
+    warehouse = root / "cdp.duckdb"
+    rows, _, _ = _customer_records(warehouse)
+
+    _run(SAMPLE_LANDING_DIR, warehouse)
+    quiet_rows, quiet_builds, quiet_build = _customer_records(warehouse)
+    assert quiet_rows == rows and quiet_build not in quiet_builds
+
+    with duckdb.connect(str(work_database_of(warehouse))) as conn:
+        conn.execute("update main.cdp_incremental_builds set run_id = 'another-run' where model = 'customer_records'")
+    _run(SAMPLE_LANDING_DIR, warehouse)
+    rebuilt_rows, rebuilt_builds, rebuilt_build = _customer_records(warehouse)
+    assert rebuilt_rows == rows and rebuilt_builds == {rebuilt_build: len(rows)}

@@ -1,17 +1,19 @@
 """The release's two warehouses: the analyst one masked, the PII one in full, both whole.
 
-The tables without PII are written once and the file copied (publishing/release.py); these tests
-hold both files to the working database table by table.
+The tables without PII are written once and the file copied, and a nightly release patches the
+previous one's customer_records (publishing/release.py); these tests hold both files to the
+working database table by table.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from dagster_project.publishing.release import _build_warehouses
+from dagster_project.publishing.release import MAX_PATCHES_IN_A_ROW, RELEASE_MANIFEST, PatchBase, _build_warehouses, _patch_base
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ def _tables(path: Path) -> dict[str, list[str]]:
 
 def test_the_pii_warehouse_is_the_work_tables_in_full_and_the_analyst_one_is_masked(work_database: Path, tmp_path: Path) -> None:
     analyst, full = tmp_path / "cdp.duckdb", tmp_path / "cdp_pii.duckdb"
-    rows, masked = _build_warehouses(work_database, analyst, full, "1GB")
+    rows, masked, _ = _build_warehouses(work_database, analyst, full, "1GB")
 
     published = {"marts.customers", "marts.customer_orders", "activation.segment_memberships"}
     assert rows == {"activation.segment_memberships": 50, "marts.customer_orders": 2000, "marts.customers": 1000}
@@ -67,3 +69,73 @@ def test_the_pii_warehouse_is_the_work_tables_in_full_and_the_analyst_one_is_mas
         assert conn.execute(
             "select count(*) from analyst.marts.customers where email_sha256 = sha256('person7@example.com')"
         ).fetchall()[0][0] == 1
+
+
+def _differences(work_database: Path, release_file: Path, table: str, columns: str) -> int:
+    with duckdb.connect() as conn:
+        conn.execute(f"attach '{work_database}' as work (read_only)")
+        conn.execute(f"attach '{release_file}' as release (read_only)")
+        return conn.execute(
+            f"""select count(*) from (
+                    (select {columns} from work.{table} except all select {columns} from release.{table})
+                    union all
+                    (select {columns} from release.{table} except all select {columns} from work.{table}))"""
+        ).fetchall()[0][0]
+
+
+def test_a_patched_release_holds_what_a_whole_one_does(work_database: Path, tmp_path: Path) -> None:
+    """customer_records' model rewrites only changed rows, each stamped with its build: the next
+    release copies the previous analyst file and replaces just the rows of builds it has not seen.
+    A key the model deleted would survive the patch: the row count shows it, and the table is
+    written whole instead."""
+    columns = "source, record_key, customer_id"
+    with duckdb.connect(str(work_database)) as conn:
+        conn.execute(
+            """create table marts.customer_records as
+               select 'web' as source, 'm' || i as record_key, 'c' || (i % 1000) as customer_id, timestamp '2026-01-01 01:00:00' as _built_at
+               from range(5000) t(i)"""
+        )
+    first = tmp_path / "first"
+    first.mkdir()
+    _, _, builds = _build_warehouses(work_database, first / "cdp.duckdb", first / "cdp_pii.duckdb", "1GB")
+    assert builds == {"marts.customer_records": ["2026-01-01 01:00:00"]}
+    assert "_built_at" not in _tables(first / "cdp.duckdb")["marts.customer_records"]
+
+    with duckdb.connect(str(work_database)) as conn:  # the next run moves 100 records and adds 10
+        conn.execute("update marts.customer_records set customer_id = 'c-new', _built_at = timestamp '2026-01-02 01:00:00' where record_key < 'm2'")
+        conn.execute("insert into marts.customer_records select 'pos', 't' || i, 'c1', timestamp '2026-01-02 01:00:00' from range(10) t(i)")
+        conn.execute("update marts.customers set lifetime_value = 0")
+    second = tmp_path / "second"
+    second.mkdir()
+    base = PatchBase(first / "cdp.duckdb", builds, 0)
+    rows, _, builds = _build_warehouses(work_database, second / "cdp.duckdb", second / "cdp_pii.duckdb", "1GB", base)
+    assert rows["marts.customer_records"] == 5010 and builds == {"marts.customer_records": ["2026-01-01 01:00:00", "2026-01-02 01:00:00"]}
+    for release_file in (second / "cdp.duckdb", second / "cdp_pii.duckdb"):
+        assert _differences(work_database, release_file, "marts.customer_records", columns) == 0
+        assert _differences(work_database, release_file, "marts.customer_orders", "*") == 0
+    assert _differences(work_database, second / "cdp_pii.duckdb", "marts.customers", "*") == 0
+
+    with duckdb.connect(str(work_database)) as conn:  # a key deleted: the patch cannot remove it
+        conn.execute("delete from marts.customer_records where record_key = 'm4999'")
+        conn.execute("update marts.customer_records set _built_at = timestamp '2026-01-03 01:00:00' where record_key = 't0'")
+    third = tmp_path / "third"
+    third.mkdir()
+    base = PatchBase(second / "cdp.duckdb", builds, 1)
+    rows, _, _ = _build_warehouses(work_database, third / "cdp.duckdb", third / "cdp_pii.duckdb", "1GB", base)
+    assert rows["marts.customer_records"] == 5009
+    assert _differences(work_database, third / "cdp.duckdb", "marts.customer_records", columns) == 0
+
+
+def test_a_release_is_written_whole_after_an_erasure_or_a_run_of_patches(tmp_path: Path) -> None:
+    previous = tmp_path / "previous"
+    assert _patch_base(None, erased=False) is None
+    previous.mkdir()
+    assert _patch_base(previous, erased=False) is None  # no manifest
+    manifest = {"run_id": "r", "tables": {}, "builds": {"marts.customer_records": ["2026-01-01 01:00:00"]}, "patches_in_a_row": 2}
+    (previous / RELEASE_MANIFEST).write_text(json.dumps(manifest))
+    assert _patch_base(previous, erased=False) == PatchBase(previous / "cdp.duckdb", manifest["builds"], 2)
+    assert _patch_base(previous, erased=True) is None
+    (previous / RELEASE_MANIFEST).write_text(json.dumps(manifest | {"patches_in_a_row": MAX_PATCHES_IN_A_ROW}))
+    assert _patch_base(previous, erased=False) is None
+    (previous / RELEASE_MANIFEST).write_text(json.dumps({"run_id": "r", "tables": {}}))  # from before patching
+    assert _patch_base(previous, erased=False) is None

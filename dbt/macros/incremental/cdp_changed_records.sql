@@ -1,29 +1,33 @@
 {#-
     Marts updated per changed record (customer_records): a nightly run rewrites the rows of the
-    records whose customer may have changed since the mart was last built, not every record.
+    records whose customer changed since the mart was last built, not every record.
 
     A record's customer is the customer of its anchor node (cdp_record_anchors); all of a record's
     usable nodes are linked (same_record edges), so any of them gives the same customer. Since the
     mart's last build, a record's row can change only if
 
-    * the record was rebuilt (a CRM contact updated, a till sale exported again, a web group
-      regrouped): its `_loaded_at` is newer than the newest load the mart's last build saw;
+    * the record was rebuilt (a CRM contact updated, a till sale exported again, a web event of a
+      device that received events, whose groups are formed again): its `_loaded_at` is newer than
+      the newest load the mart's last build saw;
     * its anchor node changed customer, or is new (a record that lost its usable identifiers is
       now its own record node): int_identity__customer_assignment compares every node with the
       id the registry remembered (previous_customer_id);
     * its own record node vanished (the record has a usable identifier now): the registry still
       lists the node, named after the record (cdp_record_node_key).
 
+    These are candidates: most rebuilt web events keep their group and customer, so the model
+    compares each candidate's row with the one it holds and rewrites only those that differ.
+
     The comparison with the registry is only right if the registry remembers the assignment the
-    mart was last built from: the run that wrote the registry (customer_id_assignments) must be
-    the run that last built the mart. Each build records its run (cdp_incremental_builds, written
-    by the model's post-hook); when they differ (a run that failed between the two, a run that
-    built identity but not the marts) the mart is rebuilt from every record, as it is on a run
-    that processes an erasure request.
+    mart was last built from. Each build records its run in cdp_incremental_builds (a post-hook),
+    and so does the assignment, with the run whose ids it read from the registry: when that is
+    not the mart's last build (a run that failed between the two, a run that built identity but
+    not the marts) the mart is rebuilt from every record, as on a run that processes an erasure
+    request.
 -#}
 
-{#- Where each incrementally updated mart records its last build: the working database's main
-    schema (dbt's target schema), next to cdp_tested_loads. -#}
+{#- Where builds are recorded: the working database's main schema (dbt's target schema), next to
+    cdp_tested_loads. -#}
 {% macro cdp_incremental_builds_relation() -%}
     {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='cdp_incremental_builds')) }}
 {%- endmacro %}
@@ -33,12 +37,20 @@
     create table if not exists {{ cdp_incremental_builds_relation() }} (
         model {{ dbt.type_string() }},
         run_id {{ dbt.type_string() }},
+        built_at {{ dbt.type_timestamp() }},
         newest_load {{ dbt.type_timestamp() }},
-        built_at {{ dbt.type_timestamp() }}
+        registry_run_id {{ dbt.type_string() }}
     )
 {%- endmacro %}
 
-{#- The newest `_loaded_at` of the records a per-record mart reads, now: what its build has seen. -#}
+{#- When this dbt invocation started, as a literal: the `_built_at` of every row a build writes,
+    and of the build in cdp_incremental_builds. A constant timestamp per build costs nothing to
+    store; the run id's 36 characters on 14 million rows, with string compression off, did. -#}
+{% macro cdp_build_time() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{#- The newest `_loaded_at` of the records a per-record mart reads, now. -#}
 {% macro cdp_newest_record_load() -%}
     {%- set query -%}
         select max(newest) from (
@@ -51,11 +63,11 @@
     {{ return(run_query(query).columns[0].values()[0]) }}
 {%- endmacro %}
 
-{#- This model's last build (run_id, newest_load), or none. -#}
-{% macro cdp_last_incremental_build() -%}
+{#- A model's last build: (run_id, newest_load as text, registry_run_id), or none. -#}
+{% macro cdp_last_incremental_build(model) -%}
     {%- set result = run_query(
-        "select run_id, cast(newest_load as " ~ dbt.type_string() ~ ") from " ~ cdp_incremental_builds_relation()
-        ~ " where model = '" ~ this.identifier ~ "'"
+        "select run_id, cast(newest_load as " ~ dbt.type_string() ~ "), registry_run_id from "
+        ~ cdp_incremental_builds_relation() ~ " where model = '" ~ model ~ "'"
     ) -%}
     {{ return(result.rows[0] if result.rows | length > 0 else none) }}
 {%- endmacro %}
@@ -65,14 +77,12 @@
     {%- if not (execute and cdp_recompute_touched_only()) -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- set last_build = cdp_last_incremental_build() -%}
-    {%- if last_build is none or last_build[1] is none -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {%- set registry_run = run_query(
-        "select max(previous_run_id) from " ~ ref('int_identity__customer_assignment')
-    ).columns[0].values()[0] -%}
-    {{ return(registry_run is not none and registry_run == last_build[0]) }}
+    {%- set last_build = cdp_last_incremental_build(this.identifier) -%}
+    {%- set assignment = cdp_last_incremental_build('int_identity__customer_assignment') -%}
+    {{ return(
+        last_build is not none and last_build[1] is not none and assignment is not none
+        and assignment[2] is not none and assignment[2] == last_build[0]
+    ) }}
 {%- endmacro %}
 
 {#- Pre-hook: empty the table when this run rebuilds it from every record (its select then
@@ -83,25 +93,28 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hooks: record this build (its run, and the newest record load it has seen), in place of
-    the last one. -#}
+{#- Post-hooks: record this build in place of the model's last one: its run, and the newest record
+    load it has seen (a per-record mart), or the run whose ids the registry held (the assignment). -#}
 {% macro cdp_forget_incremental_build() -%}
     delete from {{ cdp_incremental_builds_relation() }} where model = '{{ this.identifier }}'
 {%- endmacro %}
 
-{% macro cdp_record_incremental_build() -%}
-    {%- set newest_load = cdp_newest_record_load() if execute else none -%}
+{% macro cdp_record_incremental_build(newest_load=false, registry_run=false) -%}
+    {%- set newest = cdp_newest_record_load() if execute and newest_load else none -%}
+    {%- set registry = run_query(
+        "select max(run_id) from " ~ cdp_registry_table('customer_id_assignments')
+    ).columns[0].values()[0] if execute and registry_run else none -%}
     insert into {{ cdp_incremental_builds_relation() }}
     values (
-        '{{ this.identifier }}', '{{ cdp_run_id() }}',
-        {%- if newest_load is none %} null{% else %} cast('{{ newest_load }}' as {{ dbt.type_timestamp() }}){% endif %},
-        {{ dbt.current_timestamp() }}
+        '{{ this.identifier }}', '{{ cdp_run_id() }}', {{ cdp_build_time() }},
+        {% if newest is none %}null{% else %}cast('{{ newest }}' as {{ dbt.type_timestamp() }}){% endif %},
+        {% if registry is none %}null{% else %}'{{ registry }}'{% endif %}
     )
 {%- endmacro %}
 
 {#- (source, record_key) of every record whose customer may have changed since the model's last
     build (see above); `previous_load` is the newest load that build saw. -#}
-{% macro cdp_changed_records(previous_load) -%}
+{% macro cdp_changed_record_candidates(previous_load) -%}
     {%- set since = "cast('" ~ previous_load ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
 
     -- records rebuilt since

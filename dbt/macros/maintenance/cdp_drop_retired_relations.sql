@@ -13,7 +13,7 @@
     {#- (schema, table, the column its incremental runs need) -#}
     {%- set made_incremental = [
         ('intermediate', 'int_identity__record_identifiers', '_loaded_at'),
-        ('marts', 'customer_records', '_run_id'),
+        ('marts', 'customer_records', '_built_at'),
     ] %}
     {%- if execute %}
         {%- for schema, identifier in retired %}

@@ -8,6 +8,10 @@
 -- So adding data never changes an id, rebuilding from scratch reproduces the same ids, and a
 -- customer that splits keeps its id on its larger part. One row per node of the current graph.
 
+-- The post-hooks record which run's ids were read from the registry (cdp_incremental_builds):
+-- customer_records compares nodes with them only if it was last built in that run.
+{{ config(post_hook=["{{ cdp_forget_incremental_build() }}", "{{ cdp_record_incremental_build(registry_run=true) }}"]) }}
+
 with
 
 components as (
@@ -18,7 +22,7 @@ components as (
 
 previous as (
 
-    select node_key, customer_id, run_id
+    select node_key, customer_id
     from {{ cdp_registry_table('customer_id_assignments') }}
 
 ),
@@ -126,17 +130,13 @@ final as (
         assigned.is_new as is_new_customer,
         nodes.previous_customer_id,
         -- this component received the node's previous id (it holds most of that customer's nodes)
-        owners.component_id is not null as holds_previous_customer,
-        -- the run the registry's ids come from (the same on every row): marts updated per changed
-        -- record compare it with their own last build (cdp_update_changed_records_only)
-        previous_run.run_id as previous_run_id
+        owners.component_id is not null as holds_previous_customer
 
     from nodes
     inner join assigned on assigned.component_id = nodes.component_id
     left join owners
         on owners.customer_id = nodes.previous_customer_id
         and owners.component_id = nodes.component_id
-    cross join (select max(run_id) as run_id from previous) as previous_run
 
 )
 

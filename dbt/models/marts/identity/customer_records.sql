@@ -8,16 +8,17 @@
 -- Identity resolution resolves a group of web events with the same identifiers once
 -- (int_identity__record_nodes); this is where every event gets its row (cdp_record_anchors).
 
--- Incremental: a nightly run rewrites the rows of the records whose customer may have changed
--- since the last build (cdp_changed_records: rebuilt records, records on a node that changed
--- customer, records whose own record node vanished), about 45,000 of 14 million rows on day 366
--- of a year at 100,000 people. A run that processes an erasure request, or finds that the registry
--- remembers another run than the one that last built this table, rebuilds it from every record.
--- `_run_id` is the run that wrote the row: the release copies only the rows written since the
--- previous release into the files it copies from it (dagster_project/publishing/release.py).
+-- Incremental: a nightly run rewrites the rows of the records whose customer changed since the
+-- last build (cdp_changed_records.sql): of the candidates (records rebuilt since, records on a node
+-- that changed customer or is new, records whose record node vanished; a million web events of
+-- the devices active on day 366 of a year at 100,000 people), those whose row differs from the
+-- one held (about 45,000 of 14 million). A run that processes an erasure request, or that finds
+-- the registry remembering another run than this table's last build, rebuilds it from every
+-- record. `_built_at` is when the build that wrote the row started: the release patches the
+-- previous release's copy with the rows of builds it has not seen (publishing/release.py).
 
 -- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_recompute_touched_only on nightly runs only)
--- depends_on: {{ ref('int_crm__contacts_latest') }}, {{ ref('int_pos__transactions_deduplicated') }}  (cdp_changed_records)
+-- depends_on: {{ ref('int_crm__contacts_latest') }}, {{ ref('int_pos__transactions_deduplicated') }}  (cdp_changed_records.sql)
 
 {%- set changed_only = cdp_update_changed_records_only() %}
 
@@ -26,22 +27,22 @@
     incremental_strategy='delete+insert',
     unique_key=['source', 'record_key'],
     pre_hook="{{ cdp_empty_unless_changed_records_only() }}",
-    post_hook=["{{ cdp_forget_incremental_build() }}", "{{ cdp_record_incremental_build() }}"],
+    post_hook=["{{ cdp_forget_incremental_build() }}", "{{ cdp_record_incremental_build(newest_load=true) }}"],
 ) }}
 
 with
 
 {% if changed_only %}
-changed_records as (
+candidates as (
 
-    {{ cdp_changed_records(cdp_last_incremental_build()[1]) }}
+    {{ cdp_changed_record_candidates(cdp_last_incremental_build(this.identifier)[1]) }}
 
 ),
 
 {% endif %}
 record_anchors as (
 
-    {{ cdp_record_anchors('changed_records' if changed_only else none) }}
+    {{ cdp_record_anchors('candidates' if changed_only else none) }}
 
 ),
 
@@ -59,10 +60,20 @@ final as (
         assignment.customer_id,
         record_anchors.observed_at,
         record_anchors.is_record_node as has_no_usable_identifier,
-        cast('{{ cdp_run_id() }}' as {{ dbt.type_string() }}) as _run_id
+        {{ cdp_build_time() }} as _built_at
 
     from record_anchors
     inner join assignment on assignment.node_key = record_anchors.anchor_node_key
+    {%- if changed_only %}
+    -- only the candidates whose row differs from the one held
+    left join {{ this }} as held
+        on held.source = record_anchors.source
+        and held.record_key = record_anchors.record_key
+    where held.record_key is null
+        or held.customer_id <> assignment.customer_id
+        or held.has_no_usable_identifier <> record_anchors.is_record_node
+        or held.observed_at is distinct from record_anchors.observed_at
+    {%- endif %}
 
 )
 
