@@ -40,7 +40,10 @@ RELEASE_MANIFEST = "release.json"
 #: release's analyst file and patches these tables there: it replaces the rows written by builds
 #: the previous release had not seen (45,000 of customer_records' 14 million rows on day 366 of a
 #: year at 100,000 people). They hold no masked column, so they stay in the part both files share.
-PATCHED_TABLES: dict[str, tuple[str, ...]] = {"marts.customer_records": ("source", "record_key")}
+PATCHED_TABLES: dict[str, tuple[str, ...]] = {
+    "marts.customer_records": ("source", "record_key"),
+    "marts.customer_orders": ("order_key",),
+}
 #: When the build that wrote a row of a patched table started: bookkeeping, not published.
 BUILD_COLUMN = "_built_at"
 #: Releases patched in a row before one is written whole again: a copied DuckDB file keeps the
@@ -107,8 +110,16 @@ def _copy_tables(conn: duckdb.DuckDBPyConnection, tables: list[tuple[str, str, l
     return {f"{schema}.{table}": _copy_table(conn, schema, table, columns, mask=mask) for schema, table, columns in tables}
 
 
-def _builds_in(conn: duckdb.DuckDBPyConnection, name: str) -> list[str]:
-    """The builds that wrote the rows of the working database's patched table ``name``."""
+def _builds_in(conn: duckdb.DuckDBPyConnection, name: str) -> list[str] | None:
+    """The builds that wrote the rows of the working database's patched table ``name``; None when
+    its rows carry no build (a table built before its model stamped them): it is written whole."""
+    schema, table = name.split(".")
+    if not conn.execute(
+        """select count(*) from information_schema.columns
+           where table_catalog = 'work' and table_schema = ? and table_name = ? and column_name = ?""",
+        [schema, table, BUILD_COLUMN],
+    ).fetchall()[0][0]:
+        return None
     return sorted(b for (b,) in conn.execute(f"select distinct cast({BUILD_COLUMN} as varchar) from work.{name}").fetchall())
 
 
@@ -141,7 +152,8 @@ def _shared_tables(
     patching): patched tables patched, the others written anew. Rows per table, and the builds each
     patched table now holds rows of."""
     names = {f"{schema}.{table}" for schema, table, _ in tables}
-    patchable = {name for name in names & set(PATCHED_TABLES) if base is not None and name in base.builds}
+    builds = {name: found for name in names & set(PATCHED_TABLES) if (found := _builds_in(conn, name)) is not None}
+    patchable = {name for name in builds if base is not None and name in base.builds}
     if base is not None:
         for (name,) in conn.execute(
             "select table_schema || '.' || table_name from information_schema.tables where table_catalog = current_database()"
@@ -150,7 +162,6 @@ def _shared_tables(
                 conn.execute(f"drop table {name}").fetchall()
         conn.execute("checkpoint").fetchall()  # frees the dropped tables' blocks for the new ones
     rows: dict[str, int] = {}
-    builds = {name: _builds_in(conn, name) for name in names & set(PATCHED_TABLES)}
     for schema, table, columns in tables:
         name = f"{schema}.{table}"
         patched = _patch_table(conn, name, columns, base.builds[name]) if name in patchable and base else None

@@ -50,11 +50,11 @@
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
-{#- The newest `_loaded_at` of the records a per-record mart reads, now. -#}
-{% macro cdp_newest_record_load() -%}
+{#- The newest `_loaded_at` of `relations`, now. -#}
+{% macro cdp_newest_load_of(relations) -%}
     {%- set query -%}
         select max(newest) from (
-        {%- for source, (relation, key) in cdp_record_sources().items() %}
+        {%- for relation in relations %}
             select max(_loaded_at) as newest from {{ relation }}
             {%- if not loop.last %} union all{% endif %}
         {%- endfor %}
@@ -63,11 +63,11 @@
     {{ return(run_query(query).columns[0].values()[0]) }}
 {%- endmacro %}
 
-{#- A model's last build: (run_id, newest_load as text, registry_run_id), or none. -#}
+{#- A model's last build: (run_id, newest_load, registry_run_id, built_at), the times as text, or none. -#}
 {% macro cdp_last_incremental_build(model) -%}
     {%- set result = run_query(
-        "select run_id, cast(newest_load as " ~ dbt.type_string() ~ "), registry_run_id from "
-        ~ cdp_incremental_builds_relation() ~ " where model = '" ~ model ~ "'"
+        "select run_id, cast(newest_load as " ~ dbt.type_string() ~ "), registry_run_id, cast(built_at as "
+        ~ dbt.type_string() ~ ") from " ~ cdp_incremental_builds_relation() ~ " where model = '" ~ model ~ "'"
     ) -%}
     {{ return(result.rows[0] if result.rows | length > 0 else none) }}
 {%- endmacro %}
@@ -85,22 +85,32 @@
     ) }}
 {%- endmacro %}
 
-{#- Pre-hook: empty the table when this run rebuilds it from every record (its select then
-    returns them all), so a record that is gone leaves no row. -#}
+{#- Pre-hooks: empty the table when this run rebuilds it from every record (its select then
+    returns them all), so a record that is gone leaves no row. customer_records' condition is
+    above; a mart updated from customer_records' rewritten rows (customer_orders) needs only its
+    own last build, since the rows customer_records rewrote after it carry a later `_built_at`. -#}
 {% macro cdp_empty_unless_changed_records_only() -%}
     {%- if execute and is_incremental() and not cdp_update_changed_records_only() -%}
     delete from {{ this }}
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hooks: record this build in place of the model's last one: its run, and the newest record
-    load it has seen (a per-record mart), or the run whose ids the registry held (the assignment). -#}
+{% macro cdp_empty_unless_changed_rows_only() -%}
+    {%- set last_build = cdp_last_incremental_build(this.identifier) if execute and cdp_recompute_touched_only() else none -%}
+    {%- if execute and is_incremental() and (last_build is none or last_build[1] is none) -%}
+    delete from {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hooks: record this build in place of the model's last one: its run, and the newest load
+    of `newest_load_of` it has seen (a mart updated per changed row), or the run whose ids the
+    registry held (the assignment). -#}
 {% macro cdp_forget_incremental_build() -%}
     delete from {{ cdp_incremental_builds_relation() }} where model = '{{ this.identifier }}'
 {%- endmacro %}
 
-{% macro cdp_record_incremental_build(newest_load=false, registry_run=false) -%}
-    {%- set newest = cdp_newest_record_load() if execute and newest_load else none -%}
+{% macro cdp_record_incremental_build(newest_load_of=none, registry_run=false) -%}
+    {%- set newest = cdp_newest_load_of(newest_load_of) if execute and newest_load_of else none -%}
     {%- set registry = run_query(
         "select max(run_id) from " ~ cdp_registry_table('customer_id_assignments')
     ).columns[0].values()[0] if execute and registry_run else none -%}

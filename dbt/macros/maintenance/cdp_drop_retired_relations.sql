@@ -14,6 +14,7 @@
     {%- set made_incremental = [
         ('intermediate', 'int_identity__record_identifiers', '_loaded_at'),
         ('marts', 'customer_records', '_built_at'),
+        ('marts', 'customer_orders', '_built_at'),
     ] %}
     {%- if execute %}
         {%- for schema, identifier in retired %}

@@ -27,7 +27,7 @@
     incremental_strategy='delete+insert',
     unique_key=['source', 'record_key'],
     pre_hook="{{ cdp_empty_unless_changed_records_only() }}",
-    post_hook=["{{ cdp_forget_incremental_build() }}", "{{ cdp_record_incremental_build(newest_load=true) }}"],
+    post_hook=["{{ cdp_forget_incremental_build() }}", "{{ cdp_record_incremental_build(cdp_record_sources().values() | map('first') | list) }}"],
 ) }}
 
 with

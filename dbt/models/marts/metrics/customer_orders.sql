@@ -3,9 +3,33 @@
 -- order's own currency (revenue, currency) and is also converted to the reporting currency with
 -- the fixed rates of var('metrics_exchange_rates') (revenue_converted); see docs/metrics.md.
 
+-- Incremental: a nightly run rewrites the orders whose rows may have changed since the last
+-- build (cdp_changed_records.sql): orders with a call or a sale loaded since, and orders whose
+-- record customer_records rewrote since (its customer changed). The web orders are recomputed
+-- from every call of their order_id, so the first call and the count of calls are the full
+-- build's. A run that processes an erasure request rebuilds the table. `_built_at`: as in
+-- customer_records, what the release patches with.
+
+-- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_recompute_touched_only on nightly runs only)
+-- depends_on: {{ ref('stg_pos__transactions') }}, {{ ref('stg_web__events') }}  (the newest load, post-hook)
+
+{%- set last_build = cdp_last_incremental_build(this.identifier) if execute and cdp_recompute_touched_only() else none %}
+{%- set changed_only = last_build is not none and last_build[1] is not none %}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_key',
+    pre_hook="{{ cdp_empty_unless_changed_rows_only() }}",
+    post_hook=[
+        "{{ cdp_forget_incremental_build() }}",
+        "{{ cdp_record_incremental_build([ref('stg_pos__transactions'), ref('stg_web__events')]) }}",
+    ],
+) }}
+
 with
 
-web_events as (
+order_calls as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_web__events_deduplicated') }}
     where event_type = 'track'
@@ -13,9 +37,47 @@ web_events as (
 
 ),
 
+{% if changed_only %}
+-- records whose customer customer_records rewrote since this model's last build
+rewritten_records as (
+
+    select source, record_key
+    from {{ ref('customer_records') }}
+    where _built_at > cast('{{ last_build[3] }}' as {{ dbt.type_timestamp() }})
+
+),
+
+changed_web_orders as (
+
+    select distinct coalesce(order_calls.order_id, order_calls.message_id) as web_order_id
+    from order_calls
+    left join rewritten_records
+        on rewritten_records.source = 'web'
+        and rewritten_records.record_key = order_calls.message_id
+    where order_calls._loaded_at > cast('{{ last_build[1] }}' as {{ dbt.type_timestamp() }})
+        or rewritten_records.record_key is not null
+
+),
+
+{% endif %}
+web_events as (
+
+    select order_calls.*
+    from order_calls
+    {%- if changed_only %}
+    inner join changed_web_orders
+        on changed_web_orders.web_order_id = coalesce(order_calls.order_id, order_calls.message_id)
+    {%- endif %}
+
+),
+
 transactions as (
 
     select * from {{ ref('int_pos__transactions_deduplicated') }}
+    {%- if changed_only %}
+    where _loaded_at > cast('{{ last_build[1] }}' as {{ dbt.type_timestamp() }})
+        or transaction_id in (select record_key from rewritten_records where source = 'pos')
+    {%- endif %}
 
 ),
 
@@ -108,7 +170,8 @@ final as (
         item_count,
         store_id,
         record_key,
-        times_tracked
+        times_tracked,
+        {{ cdp_build_time() }} as _built_at
 
     from unioned
 
