@@ -4,9 +4,9 @@ Called by the last asset of a run, after the quality gate passed and every expor
 into the run's directory. The databases are new files built from the working database
 (``CREATE TABLE ... AS SELECT`` through an ``ATTACH``, then ``CHECKPOINT``; the tables without PII
 are written once and the file copied, see ``_build_warehouses``), so a release never shares a
-file with a run that is still writing. A nightly release starts from a copy of the previous one
-and patches the tables whose model rewrites only changed rows (``PATCHED_TABLES``) instead of
-writing them again. Publishing is
+file with a run that is still writing. A nightly release starts from copies of the previous
+release's files and patches the tables whose model rewrites only changed rows (``PATCHED_TABLES``)
+instead of writing them again. Publishing is
 :func:`dagster_project.publishing.versions.publish`: the release directory is complete and
 synced before ``releases/current`` is switched to it, and a failure or a kill before the switch
 leaves the previous release exactly as it was.
@@ -37,12 +37,13 @@ RELEASES_KEPT = 3
 RELEASE_MANIFEST = "release.json"
 #: Published tables whose model rewrites only the rows that changed and stamps every row with the
 #: build that wrote it (``BUILD_COLUMN``), with their key. A nightly release copies the previous
-#: release's analyst file and patches these tables there: it replaces the rows written by builds
-#: the previous release had not seen (45,000 of customer_records' 14 million rows on day 366 of a
-#: year at 100,000 people). They hold no masked column, so they stay in the part both files share.
+#: release's files and patches these tables there: it replaces the rows written by builds the
+#: previous release had not seen (45,000 of customer_records' 14 million rows on day 366 of a year
+#: at 100,000 people), masked in the analyst file.
 PATCHED_TABLES: dict[str, tuple[str, ...]] = {
     "marts.customer_records": ("source", "record_key"),
     "marts.customer_orders": ("order_key",),
+    "marts.web_sessions": ("session_id",),
 }
 #: When the build that wrote a row of a patched table started: bookkeeping, not published.
 BUILD_COLUMN = "_built_at"
@@ -64,10 +65,11 @@ class ReleaseContents:
 
 @dataclass(frozen=True)
 class PatchBase:
-    """The previous release a new one starts from: its analyst file, the builds whose rows each of
+    """The previous release a new one starts from: its two files, the builds whose rows each of
     its patched tables holds, and how many releases in a row were patched."""
 
     analyst: Path
+    full: Path
     builds: dict[str, list[str]]
     patches_in_a_row: int
 
@@ -99,15 +101,13 @@ def _attached(target: Path, work_database: Path, memory_limit: str) -> Iterator[
 
 def _copy_table(conn: duckdb.DuckDBPyConnection, schema: str, table: str, columns: list[str], *, mask: bool) -> int:
     """Copy one table from the attached working database (masked if asked); its rows."""
-    select = pii.select_list(table, columns) if mask else ", ".join(f'"{c}"' for c in columns)
     conn.execute(f'create schema if not exists "{schema}"').fetchall()
-    conn.execute(f'create table "{schema}"."{table}" as select {select} from work."{schema}"."{table}"').fetchall()
+    conn.execute(f'create table "{schema}"."{table}" as select {_select_list(table, columns, mask)} from work."{schema}"."{table}"').fetchall()
     return conn.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
 
 
-def _copy_tables(conn: duckdb.DuckDBPyConnection, tables: list[tuple[str, str, list[str]]], *, mask: bool) -> dict[str, int]:
-    """Copy ``tables`` from the attached working database (masked if asked); rows per table."""
-    return {f"{schema}.{table}": _copy_table(conn, schema, table, columns, mask=mask) for schema, table, columns in tables}
+def _select_list(table: str, columns: list[str], mask: bool) -> str:
+    return pii.select_list(table, columns) if mask else ", ".join(f'"{c}"' for c in columns)
 
 
 def _builds_in(conn: duckdb.DuckDBPyConnection, name: str) -> list[str] | None:
@@ -123,50 +123,56 @@ def _builds_in(conn: duckdb.DuckDBPyConnection, name: str) -> list[str] | None:
     return sorted(b for (b,) in conn.execute(f"select distinct cast({BUILD_COLUMN} as varchar) from work.{name}").fetchall())
 
 
-def _patch_table(conn: duckdb.DuckDBPyConnection, name: str, columns: list[str], seen_builds: list[str]) -> int | None:
-    """Bring the copied table ``name`` up to the working database's: replace, by key, the rows that
-    builds not in ``seen_builds`` wrote. Its rows, or None (and the table dropped) when more than
-    half the rows are new (a table its model rebuilt: written anew is faster), or when the result
-    does not have the working table's row count, which a key the model deleted would leave behind."""
+def _patch_table(
+    conn: duckdb.DuckDBPyConnection, name: str, columns: list[str], seen_builds: list[str], *, mask: bool
+) -> int | None:
+    """Bring the copied table ``name`` up to the working database's (masked if asked): replace, by
+    key, the rows that builds not in ``seen_builds`` wrote. Its rows, or None (and the table
+    dropped) when more than half the rows are new (a table its model rebuilt: written anew is
+    faster), or when the result does not have the working table's row count, which a key the
+    model deleted would leave behind."""
     key = PATCHED_TABLES[name]
     written = f"(select * from work.{name} where not list_contains(?, cast({BUILD_COLUMN} as varchar)))"
     new_rows = conn.execute(f"select count(*) from {written}", [seen_builds]).fetchall()[0][0]
-    if new_rows > conn.execute(f"select count(*) from {name}").fetchall()[0][0] / 2:  # a rebuilt table: write it anew
-        conn.execute(f"drop table {name}").fetchall()
-        return None
-    matches = " and ".join(f'{name}."{k}" = written."{k}"' for k in key)
-    conn.execute(f"delete from {name} using {written} as written where {matches}", [seen_builds]).fetchall()
-    select = ", ".join(f'"{c}"' for c in columns)
-    conn.execute(f"insert into {name} select {select} from {written}", [seen_builds]).fetchall()
-    rows = conn.execute(f"select count(*) from {name}").fetchall()[0][0]
-    if rows != conn.execute(f"select count(*) from work.{name}").fetchall()[0][0]:
-        conn.execute(f"drop table {name}").fetchall()
-        return None
-    return rows
+    if new_rows <= conn.execute(f"select count(*) from {name}").fetchall()[0][0] / 2:
+        matches = " and ".join(f'{name}."{k}" = written."{k}"' for k in key)
+        conn.execute(f"delete from {name} using {written} as written where {matches}", [seen_builds]).fetchall()
+        select = _select_list(name.split(".")[1], columns, mask)
+        conn.execute(f"insert into {name} select {select} from {written}", [seen_builds]).fetchall()
+        rows = conn.execute(f"select count(*) from {name}").fetchall()[0][0]
+        if rows == conn.execute(f"select count(*) from work.{name}").fetchall()[0][0]:
+            return rows
+    conn.execute(f"drop table {name}").fetchall()
+    return None
 
 
-def _shared_tables(
-    conn: duckdb.DuckDBPyConnection, tables: list[tuple[str, str, list[str]]], base: PatchBase | None
-) -> tuple[dict[str, int], dict[str, list[str]]]:
-    """Write the tables both files share into the analyst file (a copy of ``base.analyst`` when
-    patching): patched tables patched, the others written anew. Rows per table, and the builds each
-    patched table now holds rows of."""
-    names = {f"{schema}.{table}" for schema, table, _ in tables}
-    builds = {name: found for name in names & set(PATCHED_TABLES) if (found := _builds_in(conn, name)) is not None}
-    patchable = {name for name in builds if base is not None and name in base.builds}
-    if base is not None:
+def _write_tables(
+    conn: duckdb.DuckDBPyConnection,
+    tables: list[tuple[str, str, list[str]]],
+    *,
+    mask: bool,
+    seen: dict[str, list[str]] | None = None,
+) -> dict[str, int]:
+    """Write ``tables`` from the attached working database into the file (masked if asked); rows
+    per table. With ``seen`` (the file is a copy of the previous release's, whose patched tables
+    hold the rows of these builds), the patched tables are kept and patched and every other table
+    in the file is dropped and written anew."""
+    patchable = set()
+    if seen is not None:
+        names = {f"{schema}.{table}" for schema, table, _ in tables}
+        patchable = {name for name in names & set(PATCHED_TABLES) & set(seen) if _builds_in(conn, name) is not None}
         for (name,) in conn.execute(
             "select table_schema || '.' || table_name from information_schema.tables where table_catalog = current_database()"
         ).fetchall():
             if name not in patchable:
                 conn.execute(f"drop table {name}").fetchall()
         conn.execute("checkpoint").fetchall()  # frees the dropped tables' blocks for the new ones
-    rows: dict[str, int] = {}
+    rows = {}
     for schema, table, columns in tables:
         name = f"{schema}.{table}"
-        patched = _patch_table(conn, name, columns, base.builds[name]) if name in patchable and base else None
-        rows[name] = patched if patched is not None else _copy_table(conn, schema, table, columns, mask=False)
-    return rows, builds
+        patched = _patch_table(conn, name, columns, seen[name], mask=mask) if seen is not None and name in patchable else None
+        rows[name] = patched if patched is not None else _copy_table(conn, schema, table, columns, mask=mask)
+    return rows
 
 
 def _build_warehouses(
@@ -174,27 +180,34 @@ def _build_warehouses(
 ) -> tuple[dict[str, int], list[str], dict[str, list[str]]]:
     """Create the analyst warehouse (masked) and the PII warehouse (in full) as new files.
 
-    The tables without a masked column (orders, metrics, consent, segment memberships) are the
-    same in both: they are written once, and the file holding only them is copied before each
-    warehouse gets its own version of the other tables. Copying them as file blocks instead of
-    compressing every row again took building both files from 37.0 to 31.6 s at 1,000,000 people
-    (docs/performance.md). With ``base``, the shared part starts from a copy of the previous
-    release's analyst file, its patched tables patched (``_shared_tables``). Nothing with PII is
-    dropped or replaced in the analyst file: a DuckDB file keeps the blocks of a dropped table,
-    so the analyst file never holds a block of unmasked data.
+    Written whole, the tables without a masked column (orders, metrics, consent, segment
+    memberships) are the same in both: they are written once, and the file holding only them is
+    copied before each warehouse gets its own version of the other tables. Copying them as file
+    blocks instead of compressing every row again took building both files from 37.0 to 31.6 s at
+    1,000,000 people (docs/performance.md). Patched (``base``), each file starts as a copy of the
+    previous release's, its patched tables patched and the other tables written anew. Nothing with
+    PII is dropped or replaced in the analyst file: a DuckDB file keeps the blocks of a dropped
+    table, so the analyst file never holds a block of unmasked data.
     Returns the rows per table, the masked columns and the builds each patched table holds rows of."""
     if base is not None:
         shutil.copyfile(base.analyst, analyst)
+        shutil.copyfile(base.full, full)
     with _attached(analyst, work_database, memory_limit) as conn:
         tables = _published_tables(conn)
         masked = [f"{schema}.{table}.{c}" for schema, table, columns in tables for c in columns if pii.rule_for(table, c)]
         with_pii = [t for t in tables if any(pii.rule_for(t[1], c) for c in t[2])]
-        rows, builds = _shared_tables(conn, [t for t in tables if t not in with_pii], base)
-    shutil.copyfile(analyst, full)
-    with _attached(analyst, work_database, memory_limit) as conn:
-        rows |= _copy_tables(conn, with_pii, mask=True)
+        names = {f"{schema}.{table}" for schema, table, _ in tables} & set(PATCHED_TABLES)
+        builds = {name: found for name in names if (found := _builds_in(conn, name)) is not None}
+        if base is not None:
+            rows = _write_tables(conn, tables, mask=True, seen=base.builds)
+        else:
+            rows = _write_tables(conn, [t for t in tables if t not in with_pii], mask=False)
+    if base is None:
+        shutil.copyfile(analyst, full)
+        with _attached(analyst, work_database, memory_limit) as conn:
+            rows |= _write_tables(conn, with_pii, mask=True)
     with _attached(full, work_database, memory_limit) as conn:
-        _copy_tables(conn, with_pii, mask=False)
+        _write_tables(conn, tables if base is not None else with_pii, mask=False, seen=base.builds if base else None)
     return dict(sorted(rows.items())), masked, builds
 
 
@@ -208,7 +221,7 @@ def _patch_base(previous: Path | None, erased: bool) -> PatchBase | None:
     patches_in_a_row = manifest.get("patches_in_a_row", 0)
     if "builds" not in manifest or patches_in_a_row >= MAX_PATCHES_IN_A_ROW:
         return None
-    return PatchBase(previous / ANALYST_DB, manifest["builds"], patches_in_a_row)
+    return PatchBase(previous / ANALYST_DB, previous / PII_DB, manifest["builds"], patches_in_a_row)
 
 
 def publish_release(

@@ -95,32 +95,48 @@ def test_a_patched_release_holds_what_a_whole_one_does(work_database: Path, tmp_
                select 'web' as source, 'm' || i as record_key, 'c' || (i % 1000) as customer_id, timestamp '2026-01-01 01:00:00' as _built_at
                from range(5000) t(i)"""
         )
+        conn.execute(  # a patched table with a masked column
+            """create table marts.web_sessions as
+               select 's' || i as session_id, 'device' || (i % 300) as anonymous_id, i as events, timestamp '2026-01-01 01:00:00' as _built_at
+               from range(1000) t(i)"""
+        )
     first = tmp_path / "first"
     first.mkdir()
     _, _, builds = _build_warehouses(work_database, first / "cdp.duckdb", first / "cdp_pii.duckdb", "1GB")
-    assert builds == {"marts.customer_records": ["2026-01-01 01:00:00"]}
+    assert builds == {"marts.customer_records": ["2026-01-01 01:00:00"], "marts.web_sessions": ["2026-01-01 01:00:00"]}
     assert "_built_at" not in _tables(first / "cdp.duckdb")["marts.customer_records"]
 
     with duckdb.connect(str(work_database)) as conn:  # the next run moves 100 records and adds 10
         conn.execute("update marts.customer_records set customer_id = 'c-new', _built_at = timestamp '2026-01-02 01:00:00' where record_key < 'm2'")
         conn.execute("insert into marts.customer_records select 'pos', 't' || i, 'c1', timestamp '2026-01-02 01:00:00' from range(10) t(i)")
         conn.execute("update marts.customers set lifetime_value = 0")
+        conn.execute("update marts.web_sessions set events = -1, _built_at = timestamp '2026-01-02 01:00:00' where session_id < 's2'")
     second = tmp_path / "second"
     second.mkdir()
-    base = PatchBase(first / "cdp.duckdb", builds, 0)
+    base = PatchBase(first / "cdp.duckdb", first / "cdp_pii.duckdb", builds, 0)
     rows, _, builds = _build_warehouses(work_database, second / "cdp.duckdb", second / "cdp_pii.duckdb", "1GB", base)
-    assert rows["marts.customer_records"] == 5010 and builds == {"marts.customer_records": ["2026-01-01 01:00:00", "2026-01-02 01:00:00"]}
+    assert rows["marts.customer_records"] == 5010
+    assert builds["marts.customer_records"] == builds["marts.web_sessions"] == ["2026-01-01 01:00:00", "2026-01-02 01:00:00"]
     for release_file in (second / "cdp.duckdb", second / "cdp_pii.duckdb"):
         assert _differences(work_database, release_file, "marts.customer_records", columns) == 0
         assert _differences(work_database, release_file, "marts.customer_orders", "*") == 0
     assert _differences(work_database, second / "cdp_pii.duckdb", "marts.customers", "*") == 0
+    assert _differences(work_database, second / "cdp_pii.duckdb", "marts.web_sessions", "session_id, anonymous_id, events") == 0
+    with duckdb.connect() as conn:  # the analyst file's sessions: patched, and masked
+        conn.execute(f"attach '{work_database}' as work (read_only)")
+        conn.execute(f"attach '{second / 'cdp.duckdb'}' as analyst (read_only)")
+        assert conn.execute(
+            """select count(*) from work.marts.web_sessions as w
+               inner join analyst.marts.web_sessions as a
+                   on a.session_id = w.session_id and a.anonymous_id_sha256 = sha256(w.anonymous_id) and a.events = w.events"""
+        ).fetchall()[0][0] == 1000
 
     with duckdb.connect(str(work_database)) as conn:  # a key deleted: the patch cannot remove it
         conn.execute("delete from marts.customer_records where record_key = 'm4999'")
         conn.execute("update marts.customer_records set _built_at = timestamp '2026-01-03 01:00:00' where record_key = 't0'")
     third = tmp_path / "third"
     third.mkdir()
-    base = PatchBase(second / "cdp.duckdb", builds, 1)
+    base = PatchBase(second / "cdp.duckdb", second / "cdp_pii.duckdb", builds, 1)
     rows, _, _ = _build_warehouses(work_database, third / "cdp.duckdb", third / "cdp_pii.duckdb", "1GB", base)
     assert rows["marts.customer_records"] == 5009
     assert _differences(work_database, third / "cdp.duckdb", "marts.customer_records", columns) == 0
@@ -133,7 +149,7 @@ def test_a_release_is_written_whole_after_an_erasure_or_a_run_of_patches(tmp_pat
     assert _patch_base(previous, erased=False) is None  # no manifest
     manifest = {"run_id": "r", "tables": {}, "builds": {"marts.customer_records": ["2026-01-01 01:00:00"]}, "patches_in_a_row": 2}
     (previous / RELEASE_MANIFEST).write_text(json.dumps(manifest))
-    assert _patch_base(previous, erased=False) == PatchBase(previous / "cdp.duckdb", manifest["builds"], 2)
+    assert _patch_base(previous, erased=False) == PatchBase(previous / "cdp.duckdb", previous / "cdp_pii.duckdb", manifest["builds"], 2)
     assert _patch_base(previous, erased=True) is None
     (previous / RELEASE_MANIFEST).write_text(json.dumps(manifest | {"patches_in_a_row": MAX_PATCHES_IN_A_ROW}))
     assert _patch_base(previous, erased=False) is None

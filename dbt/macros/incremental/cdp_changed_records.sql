@@ -96,9 +96,25 @@
 {%- endmacro %}
 
 {% macro cdp_empty_unless_changed_rows_only() -%}
-    {%- set last_build = cdp_last_incremental_build(this.identifier) if execute and cdp_recompute_touched_only() else none -%}
-    {%- if execute and is_incremental() and (last_build is none or last_build[1] is none) -%}
+    {%- if execute and is_incremental() and cdp_build_to_update() is none -%}
     delete from {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The last build of a mart updated from customer_records' rewritten rows that this run updates:
+    none on a full build, on a run that processes an erasure request, or before a first build was
+    recorded (the mart is then built from every row). -#}
+{% macro cdp_build_to_update() -%}
+    {%- set last_build = cdp_last_incremental_build(this.identifier) if execute and cdp_recompute_touched_only() else none -%}
+    {{ return(last_build if last_build is not none and last_build[1] is not none else none) }}
+{%- endmacro %}
+
+{#- Pre-hook of a mart updated per changed row: on a run that updates only changed rows, delete
+    the rows whose `key` its source `relation` no longer has (the source rebuilt them under
+    another key, or dropped them). -#}
+{% macro cdp_forget_vanished_rows(key, relation) -%}
+    {%- if cdp_build_to_update() is not none -%}
+    delete from {{ this }} where {{ key }} not in (select {{ key }} from {{ relation }})
     {%- endif -%}
 {%- endmacro %}
 

@@ -15,6 +15,7 @@
         ('intermediate', 'int_identity__record_identifiers', '_loaded_at'),
         ('marts', 'customer_records', '_built_at'),
         ('marts', 'customer_orders', '_built_at'),
+        ('marts', 'web_sessions', '_built_at'),
     ] %}
     {%- if execute %}
         {%- for schema, identifier in retired %}

@@ -13,8 +13,8 @@
 -- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_recompute_touched_only on nightly runs only)
 -- depends_on: {{ ref('stg_pos__transactions') }}, {{ ref('stg_web__events') }}  (the newest load, post-hook)
 
-{%- set last_build = cdp_last_incremental_build(this.identifier) if execute and cdp_recompute_touched_only() else none %}
-{%- set changed_only = last_build is not none and last_build[1] is not none %}
+{%- set last_build = cdp_build_to_update() %}
+{%- set changed_only = last_build is not none %}
 
 {{ config(
     materialized='incremental',
