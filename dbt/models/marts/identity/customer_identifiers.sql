@@ -32,15 +32,6 @@ all_identifiers as {{ cdp_not_materialized() }} (
 
 ),
 
-excluded as (
-
-    select node_key, {{ cdp_string_agg_distinct('exclusion') }} as exclusions
-    from {{ ref('int_identity__excluded_identifiers') }}
-    where node_key is not null
-    group by node_key
-
-),
-
 {% if changed_only %}
 -- records customer_records rewrote since the last build, as the records identifiers are listed
 -- under (a web event: its group)
@@ -72,19 +63,16 @@ changed_identifiers as (
     inner join rewritten_records
         on rewritten_records.source = all_identifiers.source
         and rewritten_records.record_key = all_identifiers.record_key
-    inner join excluded on excluded.node_key = all_identifiers.node_key
+    inner join {{ ref('int_identity__excluded_identifiers') }} as excluded
+        on excluded.node_key = all_identifiers.node_key
     union
-    -- identifiers whose exclusion changed: excluded now and not held so, or for other reasons,
-    -- or held as excluded and no longer excluded
-    select coalesce(excluded.node_key, held.node_key)
-    from excluded
-    full outer join (
-        select distinct {{ dbt.concat(['identifier_type', "':'", 'identifier_value']) }} as node_key, exclusions
-        from {{ this }}
-        where not used_for_linking
-    ) as held
-        on held.node_key = excluded.node_key
-    where excluded.node_key is null or held.node_key is null or excluded.exclusions <> held.exclusions
+    -- identifiers excluded now, or held as excluded: their exclusion may have changed
+    select node_key from {{ ref('int_identity__excluded_identifiers') }}
+    where node_key is not null
+    union
+    select {{ dbt.concat(['identifier_type', "':'", 'identifier_value']) }}
+    from {{ this }}
+    where not used_for_linking
 
 ),
 
@@ -138,6 +126,15 @@ records as (
     ) as records
     inner join {{ ref('int_identity__customer_assignment') }} as assignment
         on assignment.node_key = records.anchor_node_key
+
+),
+
+excluded as (
+
+    select node_key, {{ cdp_string_agg_distinct('exclusion') }} as exclusions
+    from {{ ref('int_identity__excluded_identifiers') }}
+    where node_key is not null
+    group by node_key
 
 ),
 
