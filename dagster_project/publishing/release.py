@@ -44,7 +44,6 @@ PATCHED_TABLES: dict[str, tuple[str, ...]] = {
     "marts.customer_records": ("source", "record_key"),
     "marts.customer_orders": ("order_key",),
     "marts.web_sessions": ("session_id",),
-    "marts.customer_identifiers": ("identifier_type", "identifier_value"),
 }
 #: When the build that wrote a row of a patched table started: bookkeeping, not published.
 BUILD_COLUMN = "_built_at"
@@ -128,22 +127,18 @@ def _patch_table(
     conn: duckdb.DuckDBPyConnection, name: str, columns: list[str], seen_builds: list[str], *, mask: bool
 ) -> int | None:
     """Bring the copied table ``name`` up to the working database's (masked if asked): replace, by
-    key, the rows that builds not in ``seen_builds`` wrote (every row of a key that has one). Its rows, or None (and the table
+    key, the rows that builds not in ``seen_builds`` wrote. Its rows, or None (and the table
     dropped) when more than half the rows are new (a table its model rebuilt: written anew is
     faster), or when the result does not have the working table's row count, which a key the
     model deleted would leave behind."""
-    table = name.split(".")[1]
-    # the rows the builds wrote, as published (a masked key column under its published name)
-    written = (
-        f"(select {_select_list(table, columns, mask)} from work.{name}"
-        f" where not list_contains(?, cast({BUILD_COLUMN} as varchar)))"
-    )
-    key = [f"{k}_sha256" if mask and pii.rule_for(table, k) == "hash" else k for k in PATCHED_TABLES[name]]
+    key = PATCHED_TABLES[name]
+    written = f"(select * from work.{name} where not list_contains(?, cast({BUILD_COLUMN} as varchar)))"
     new_rows = conn.execute(f"select count(*) from {written}", [seen_builds]).fetchall()[0][0]
     if new_rows <= conn.execute(f"select count(*) from {name}").fetchall()[0][0] / 2:
         matches = " and ".join(f'{name}."{k}" = written."{k}"' for k in key)
         conn.execute(f"delete from {name} using {written} as written where {matches}", [seen_builds]).fetchall()
-        conn.execute(f"insert into {name} select * from {written}", [seen_builds]).fetchall()
+        select = _select_list(name.split(".")[1], columns, mask)
+        conn.execute(f"insert into {name} select {select} from {written}", [seen_builds]).fetchall()
         rows = conn.execute(f"select count(*) from {name}").fetchall()[0][0]
         if rows == conn.execute(f"select count(*) from work.{name}").fetchall()[0][0]:
             return rows

@@ -16,7 +16,6 @@
         ('marts', 'customer_records', '_built_at'),
         ('marts', 'customer_orders', '_built_at'),
         ('marts', 'web_sessions', '_built_at'),
-        ('marts', 'customer_identifiers', '_built_at'),
     ] %}
     {%- if execute %}
         {%- for schema, identifier in retired %}

@@ -2,88 +2,12 @@
 -- to. An identifier that is not used for linking (blocklisted or shared) can map to several
 -- customers; used_for_linking says which is which.
 
--- Incremental: a nightly run recomputes, from all their records, the identifiers whose rows may
--- have changed since the last build (cdp_changed_records.sql), and rewrites those rows (delete+insert
--- by identifier): the identifiers of records rebuilt since, the nodes that changed customer or are
--- new, the identifiers not used for linking that a record customer_records rewrote since carries,
--- and the identifiers whose exclusion changed. A run that processes an erasure request rebuilds
--- the table. `_built_at`: as in customer_records, what the release patches with.
-
--- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_recompute_touched_only on nightly runs only)
--- depends_on: {{ ref('customer_records') }}, {{ ref('int_identity__web_event_groups') }}  (the changed identifiers)
-
-{%- set last_build = cdp_build_to_update() %}
-{%- set changed_only = last_build is not none %}
-
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['identifier_type', 'identifier_value'],
-    pre_hook="{{ cdp_empty_unless_changed_rows_only() }}",
-    post_hook=["{{ cdp_forget_incremental_build() }}", "{{ cdp_record_incremental_build([ref('int_identity__record_identifiers')]) }}"],
-) }}
-
 with
 
-all_identifiers as {{ cdp_not_materialized() }} (
+identifiers as (
 
     select * from {{ ref('int_identity__record_identifiers') }}
     where not is_malformed
-
-),
-
-{% if changed_only %}
--- records customer_records rewrote since the last build, as the records identifiers are listed
--- under (a web event: its group)
-rewritten_records as (
-
-    select rewritten.source, coalesce(event_groups.group_key, rewritten.record_key) as record_key
-    from {{ ref('customer_records') }} as rewritten
-    left join {{ ref('int_identity__web_event_groups') }} as event_groups
-        on rewritten.source = 'web'
-        and event_groups.message_id = rewritten.record_key
-    where rewritten._built_at > cast('{{ last_build[3] }}' as {{ dbt.type_timestamp() }})
-
-),
-
-changed_identifiers as (
-
-    -- the identifiers of records rebuilt since
-    select node_key from all_identifiers
-    where _loaded_at > cast('{{ last_build[1] }}' as {{ dbt.type_timestamp() }})
-    union
-    -- nodes that changed customer or are new
-    select node_key from {{ ref('int_identity__customer_assignment') }}
-    where previous_customer_id is null or previous_customer_id <> customer_id
-    union
-    -- identifiers not used for linking (no node: their customers are their records') on a record
-    -- whose customer changed
-    select all_identifiers.node_key
-    from all_identifiers
-    inner join rewritten_records
-        on rewritten_records.source = all_identifiers.source
-        and rewritten_records.record_key = all_identifiers.record_key
-    inner join {{ ref('int_identity__excluded_identifiers') }} as excluded
-        on excluded.node_key = all_identifiers.node_key
-    union
-    -- identifiers excluded now, or held as excluded: their exclusion may have changed
-    select node_key from {{ ref('int_identity__excluded_identifiers') }}
-    where node_key is not null
-    union
-    select {{ dbt.concat(['identifier_type', "':'", 'identifier_value']) }}
-    from {{ this }}
-    where not used_for_linking
-
-),
-
-{% endif %}
-identifiers as (
-
-    select all_identifiers.*
-    from all_identifiers
-    {%- if changed_only %}
-    inner join changed_identifiers on changed_identifiers.node_key = all_identifiers.node_key
-    {%- endif %}
 
 ),
 
@@ -172,8 +96,7 @@ final as (
         exclusions,
         first_seen_at,
         last_seen_at,
-        records,
-        {{ cdp_build_time() }} as _built_at
+        records
 
     from grouped
 
