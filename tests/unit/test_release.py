@@ -83,6 +83,12 @@ def _differences(work_database: Path, release_file: Path, table: str, columns: s
         ).fetchall()[0][0]
 
 
+def _release_into(directory: Path, work_database: Path, base: PatchBase | None = None) -> tuple[Path, tuple]:
+    """Build a release's two files into ``directory`` (patched from ``base`` if given)."""
+    directory.mkdir()
+    return directory, _build_warehouses(work_database, directory / "cdp.duckdb", directory / "cdp_pii.duckdb", "1GB", base)
+
+
 def test_a_patched_release_holds_what_a_whole_one_does(work_database: Path, tmp_path: Path) -> None:
     """customer_records' model rewrites only changed rows, each stamped with its build: the next
     release copies the previous analyst file and replaces just the rows of builds it has not seen.
@@ -100,9 +106,7 @@ def test_a_patched_release_holds_what_a_whole_one_does(work_database: Path, tmp_
                select 's' || i as session_id, 'device' || (i % 300) as anonymous_id, i as events, timestamp '2026-01-01 01:00:00' as _built_at
                from range(1000) t(i)"""
         )
-    first = tmp_path / "first"
-    first.mkdir()
-    _, _, builds = _build_warehouses(work_database, first / "cdp.duckdb", first / "cdp_pii.duckdb", "1GB")
+    first, (_, _, builds) = _release_into(tmp_path / "first", work_database)
     assert builds == {"marts.customer_records": ["2026-01-01 01:00:00"], "marts.web_sessions": ["2026-01-01 01:00:00"]}
     assert "_built_at" not in _tables(first / "cdp.duckdb")["marts.customer_records"]
 
@@ -111,10 +115,7 @@ def test_a_patched_release_holds_what_a_whole_one_does(work_database: Path, tmp_
         conn.execute("insert into marts.customer_records select 'pos', 't' || i, 'c1', timestamp '2026-01-02 01:00:00' from range(10) t(i)")
         conn.execute("update marts.customers set lifetime_value = 0")
         conn.execute("update marts.web_sessions set events = -1, _built_at = timestamp '2026-01-02 01:00:00' where session_id < 's2'")
-    second = tmp_path / "second"
-    second.mkdir()
-    base = PatchBase(first / "cdp.duckdb", first / "cdp_pii.duckdb", builds, 0)
-    rows, _, builds = _build_warehouses(work_database, second / "cdp.duckdb", second / "cdp_pii.duckdb", "1GB", base)
+    second, (rows, _, builds) = _release_into(tmp_path / "second", work_database, PatchBase(first / "cdp.duckdb", first / "cdp_pii.duckdb", builds, 0))
     assert rows["marts.customer_records"] == 5010
     assert builds["marts.customer_records"] == builds["marts.web_sessions"] == ["2026-01-01 01:00:00", "2026-01-02 01:00:00"]
     for release_file in (second / "cdp.duckdb", second / "cdp_pii.duckdb"):
@@ -134,10 +135,7 @@ def test_a_patched_release_holds_what_a_whole_one_does(work_database: Path, tmp_
     with duckdb.connect(str(work_database)) as conn:  # a key deleted: the patch cannot remove it
         conn.execute("delete from marts.customer_records where record_key = 'm4999'")
         conn.execute("update marts.customer_records set _built_at = timestamp '2026-01-03 01:00:00' where record_key = 't0'")
-    third = tmp_path / "third"
-    third.mkdir()
-    base = PatchBase(second / "cdp.duckdb", second / "cdp_pii.duckdb", builds, 1)
-    rows, _, _ = _build_warehouses(work_database, third / "cdp.duckdb", third / "cdp_pii.duckdb", "1GB", base)
+    third, (rows, _, _) = _release_into(tmp_path / "third", work_database, PatchBase(second / "cdp.duckdb", second / "cdp_pii.duckdb", builds, 1))
     assert rows["marts.customer_records"] == 5009
     assert _differences(work_database, third / "cdp.duckdb", "marts.customer_records", columns) == 0
 
