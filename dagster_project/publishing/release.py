@@ -151,26 +151,23 @@ def _write_tables(
     tables: list[tuple[str, str, list[str]]],
     *,
     mask: bool,
-    seen: dict[str, list[str]] | None = None,
+    patch: dict[str, list[str]] | None = None,
 ) -> dict[str, int]:
     """Write ``tables`` from the attached working database into the file (masked if asked); rows
-    per table. With ``seen`` (the file is a copy of the previous release's, whose patched tables
-    hold the rows of these builds), the patched tables are kept and patched and every other table
-    in the file is dropped and written anew."""
-    patchable = set()
-    if seen is not None:
-        names = {f"{schema}.{table}" for schema, table, _ in tables}
-        patchable = {name for name in names & set(PATCHED_TABLES) & set(seen) if _builds_in(conn, name) is not None}
+    per table. With ``patch`` (the file is a copy of the previous release's; per table to patch,
+    the builds whose rows that copy holds), those tables are kept and patched and every other
+    table in the file is dropped and written anew."""
+    if patch is not None:
         for (name,) in conn.execute(
             "select table_schema || '.' || table_name from information_schema.tables where table_catalog = current_database()"
         ).fetchall():
-            if name not in patchable:
+            if name not in patch:
                 conn.execute(f"drop table {name}").fetchall()
         conn.execute("checkpoint").fetchall()  # frees the dropped tables' blocks for the new ones
     rows = {}
     for schema, table, columns in tables:
         name = f"{schema}.{table}"
-        patched = _patch_table(conn, name, columns, seen[name], mask=mask) if seen is not None and name in patchable else None
+        patched = _patch_table(conn, name, columns, patch[name], mask=mask) if patch and name in patch else None
         rows[name] = patched if patched is not None else _copy_table(conn, schema, table, columns, mask=mask)
     return rows
 
@@ -198,16 +195,18 @@ def _build_warehouses(
         with_pii = [t for t in tables if any(pii.rule_for(t[1], c) for c in t[2])]
         names = {f"{schema}.{table}" for schema, table, _ in tables} & set(PATCHED_TABLES)
         builds = {name: found for name in names if (found := _builds_in(conn, name)) is not None}
-        if base is not None:
-            rows = _write_tables(conn, tables, mask=True, seen=base.builds)
+        # the tables both copies hold and whose rows carry their builds, with the builds copied
+        patch = {name: base.builds[name] for name in builds if name in base.builds} if base is not None else None
+        if patch is not None:
+            rows = _write_tables(conn, tables, mask=True, patch=patch)
         else:
             rows = _write_tables(conn, [t for t in tables if t not in with_pii], mask=False)
-    if base is None:
+    if patch is None:
         shutil.copyfile(analyst, full)
         with _attached(analyst, work_database, memory_limit) as conn:
             rows |= _write_tables(conn, with_pii, mask=True)
     with _attached(full, work_database, memory_limit) as conn:
-        _write_tables(conn, tables if base is not None else with_pii, mask=False, seen=base.builds if base else None)
+        _write_tables(conn, tables if patch is not None else with_pii, mask=False, patch=patch)
     return dict(sorted(rows.items())), masked, builds
 
 

@@ -72,41 +72,42 @@
     {{ return(result.rows[0] if result.rows | length > 0 else none) }}
 {%- endmacro %}
 
-{#- True when this run may rewrite only the changed records' rows (see above); read when executing. -#}
-{% macro cdp_update_changed_records_only() -%}
+{#- The last build of a mart updated per changed row that this run updates from: none on a full
+    build, on a run that processes an erasure request, or before a first build was recorded (the
+    mart is then built from every row). With `same_registry_run` (customer_records, which compares
+    nodes with the ids the registry remembers), also none unless the assignment read the registry
+    written by the run of that build (see above). Read when executing. -#}
+{% macro cdp_build_to_update(same_registry_run=false) -%}
     {%- if not (execute and cdp_recompute_touched_only()) -%}
-        {{ return(false) }}
+        {{ return(none) }}
     {%- endif -%}
     {%- set last_build = cdp_last_incremental_build(this.identifier) -%}
-    {%- set assignment = cdp_last_incremental_build('int_identity__customer_assignment') -%}
-    {{ return(
-        last_build is not none and last_build[1] is not none and assignment is not none
-        and assignment[2] is not none and assignment[2] == last_build[0]
-    ) }}
+    {%- if last_build is none or last_build[1] is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if same_registry_run -%}
+        {%- set assignment = cdp_last_incremental_build('int_identity__customer_assignment') -%}
+        {%- if assignment is none or assignment[2] is none or assignment[2] != last_build[0] -%}
+            {{ return(none) }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(last_build) }}
 {%- endmacro %}
 
-{#- Pre-hooks: empty the table when this run rebuilds it from every record (its select then
-    returns them all), so a record that is gone leaves no row. customer_records' condition is
-    above; a mart updated from customer_records' rewritten rows (customer_orders) needs only its
-    own last build, since the rows customer_records rewrote after it carry a later `_built_at`. -#}
-{% macro cdp_empty_unless_changed_records_only() -%}
-    {%- if execute and is_incremental() and not cdp_update_changed_records_only() -%}
+{#- Pre-hook: empty the table when this run rebuilds it from every row (its select then returns
+    them all), so a row whose source is gone does not stay. -#}
+{% macro cdp_empty_unless_updating(same_registry_run=false) -%}
+    {%- if execute and is_incremental() and cdp_build_to_update(same_registry_run) is none -%}
     delete from {{ this }}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro cdp_empty_unless_changed_rows_only() -%}
-    {%- if execute and is_incremental() and cdp_build_to_update() is none -%}
-    delete from {{ this }}
-    {%- endif -%}
-{%- endmacro %}
-
-{#- The last build of a mart updated from customer_records' rewritten rows that this run updates:
-    none on a full build, on a run that processes an erasure request, or before a first build was
-    recorded (the mart is then built from every row). -#}
-{% macro cdp_build_to_update() -%}
-    {%- set last_build = cdp_last_incremental_build(this.identifier) if execute and cdp_recompute_touched_only() else none -%}
-    {{ return(last_build if last_build is not none and last_build[1] is not none else none) }}
+{#- (source, record_key) of the rows customer_records rewrote after `built_at` (a mart's last
+    build, as text): the records whose customer changed since. -#}
+{% macro cdp_records_rewritten_since(built_at) -%}
+    select source, record_key
+    from {{ ref('customer_records') }}
+    where _built_at > cast('{{ built_at }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
 {#- Pre-hook of a mart updated per changed row: on a run that updates only changed rows, delete
@@ -142,6 +143,10 @@
     build (see above); `previous_load` is the newest load that build saw. -#}
 {% macro cdp_changed_record_candidates(previous_load) -%}
     {%- set since = "cast('" ~ previous_load ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+    {%- set moved_nodes -%}
+        select node_key from {{ ref('int_identity__customer_assignment') }}
+        where previous_customer_id is null or previous_customer_id <> customer_id
+    {%- endset %}
 
     -- records rebuilt since
     {%- for source, (relation, key) in cdp_record_sources().items() %}
@@ -155,11 +160,9 @@
     -- a web event that is its own record node, directly
     select anchors.source, anchors.record_key
     from {{ ref('int_identity__record_nodes') }} as anchors
-    inner join {{ ref('int_identity__customer_assignment') }} as assignment
-        on assignment.node_key = anchors.node_key
+    inner join ({{ moved_nodes }}) as moved on moved.node_key = anchors.node_key
     where anchors.is_anchor
         and (anchors.source <> 'web' or anchors.is_record_node)
-        and (assignment.previous_customer_id is null or assignment.previous_customer_id <> assignment.customer_id)
 
     union
 
@@ -169,11 +172,9 @@
     inner join {{ ref('int_identity__record_nodes') }} as anchors
         on anchors.source = 'web'
         and anchors.record_key = event_groups.group_key
-    inner join {{ ref('int_identity__customer_assignment') }} as assignment
-        on assignment.node_key = anchors.node_key
+    inner join ({{ moved_nodes }}) as moved on moved.node_key = anchors.node_key
     where anchors.is_anchor
         and not anchors.is_record_node
-        and (assignment.previous_customer_id is null or assignment.previous_customer_id <> assignment.customer_id)
 
     union
 

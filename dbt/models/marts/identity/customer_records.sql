@@ -20,13 +20,14 @@
 -- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_recompute_touched_only on nightly runs only)
 -- depends_on: {{ ref('int_crm__contacts_latest') }}, {{ ref('int_pos__transactions_deduplicated') }}  (cdp_changed_records.sql)
 
-{%- set changed_only = cdp_update_changed_records_only() %}
+{%- set last_build = cdp_build_to_update(same_registry_run=true) %}
+{%- set changed_only = last_build is not none %}
 
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['source', 'record_key'],
-    pre_hook="{{ cdp_empty_unless_changed_records_only() }}",
+    pre_hook="{{ cdp_empty_unless_updating(same_registry_run=true) }}",
     post_hook=["{{ cdp_forget_incremental_build() }}", "{{ cdp_record_incremental_build(cdp_record_sources().values() | map('first') | list) }}"],
 ) }}
 
@@ -35,7 +36,7 @@ with
 {% if changed_only %}
 candidates as (
 
-    {{ cdp_changed_record_candidates(cdp_last_incremental_build(this.identifier)[1]) }}
+    {{ cdp_changed_record_candidates(last_build[1]) }}
 
 ),
 

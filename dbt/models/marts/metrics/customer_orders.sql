@@ -20,7 +20,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='order_key',
-    pre_hook="{{ cdp_empty_unless_changed_rows_only() }}",
+    pre_hook="{{ cdp_empty_unless_updating() }}",
     post_hook=[
         "{{ cdp_forget_incremental_build() }}",
         "{{ cdp_record_incremental_build([ref('stg_pos__transactions'), ref('stg_web__events')]) }}",
@@ -41,9 +41,7 @@ order_calls as {{ cdp_not_materialized() }} (
 -- records whose customer customer_records rewrote since this model's last build
 rewritten_records as (
 
-    select source, record_key
-    from {{ ref('customer_records') }}
-    where _built_at > cast('{{ last_build[3] }}' as {{ dbt.type_timestamp() }})
+    {{ cdp_records_rewritten_since(last_build[3]) }}
 
 ),
 

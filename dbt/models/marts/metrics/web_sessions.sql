@@ -24,7 +24,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='session_id',
-    pre_hook=["{{ cdp_empty_unless_changed_rows_only() }}", "{{ cdp_forget_vanished_rows('session_id', ref('int_web__sessions')) }}"],
+    pre_hook=["{{ cdp_empty_unless_updating() }}", "{{ cdp_forget_vanished_rows('session_id', ref('int_web__sessions')) }}"],
     post_hook=["{{ cdp_forget_incremental_build() }}", "{{ cdp_record_incremental_build([ref('int_web__sessions')]) }}"],
 ) }}
 
@@ -36,8 +36,8 @@ sessions as (
     {%- if changed_only %}
     where _loaded_at > cast('{{ last_build[1] }}' as {{ dbt.type_timestamp() }})
         or last_message_id in (
-            select record_key from {{ ref('customer_records') }}
-            where source = 'web' and _built_at > cast('{{ last_build[3] }}' as {{ dbt.type_timestamp() }})
+            select record_key from ({{ cdp_records_rewritten_since(last_build[3]) }}) as rewritten
+            where source = 'web'
         )
     {%- endif %}
 
