@@ -261,6 +261,13 @@ def test_the_incremental_run_saw_what_it_must_handle(warehouses) -> None:
             [second_night_loads],
         ).fetchone()
         assert 0 < rewritten < kept and rewritten_not_rebuilt > 0
+        # its uniqueness test is scoped by the rows' build (meta cdp_row_stamp), and marked with it
+        assert conn.execute(
+            """select max(tested_through) from main.cdp_tested_loads
+               where test_id like 'test.cdp.unique_combination_of_columns_customer_records_%'"""
+        ).fetchone()[0] == conn.execute(
+            "select built_at from main.cdp_incremental_builds where model = 'customer_records'"
+        ).fetchone()[0]
         # ... and only the orders and sessions that changed: new calls, sales or sessions, or a
         # record customer_records rewrote
         for mart in ("customer_orders", "web_sessions"):
