@@ -76,16 +76,14 @@ regrouped_events as (
 
 {% endif %}
 
-final as (
+grouped as (
 
     select
         message_id,
         event_at,
         first_value(message_id) over identifiers as group_key,
         count(*) over identifiers as group_events,
-        max(event_at) over identifiers as group_last_event_at,
-        -- the newest load staged when the group was formed: a nightly run looks at what came after
-        {{ cdp_newest_load(ref('stg_web__events')) }} as _loaded_at
+        max(event_at) over identifiers as group_last_event_at
 
     from (
         select *
@@ -97,6 +95,36 @@ final as (
         order by event_at, message_id
         rows between unbounded preceding and unbounded following
     )
+
+),
+
+final as (
+
+    select
+        grouped.*,
+        -- the newest load staged when the event's group was formed: a nightly run looks at what
+        -- came after. An old event regrouped under the same key, not the key itself, keeps its
+        -- stamp: its record and anchor are unchanged, only its group's size and span on the
+        -- key's row are new, so readers of rebuilt records (customer_records' candidates: a
+        -- year's events of every device active that day) skip it
+        {%- if only_changed %}
+        case
+            when held.group_key = grouped.group_key
+                and grouped.group_key <> grouped.message_id
+                and touched_messages.message_id is null
+                then held._loaded_at
+            else {{ cdp_newest_load(ref('stg_web__events')) }}
+        end as _loaded_at
+        {%- else %}
+        {{ cdp_newest_load(ref('stg_web__events')) }} as _loaded_at
+        {%- endif %}
+
+    from grouped
+    {%- if only_changed %}
+    left join {{ this }} as held on held.message_id = grouped.message_id
+    left join (select distinct message_id from touched_messages) as touched_messages
+        on touched_messages.message_id = grouped.message_id
+    {%- endif %}
 
 )
 

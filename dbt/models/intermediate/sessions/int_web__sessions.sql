@@ -7,15 +7,21 @@
 -- first view, first campaign and last event are picked with arg_min/arg_max aggregates, not
 -- row_number() windows: at 10 million events each window was a sort of them all.
 --
--- Incremental: a nightly run recomputes only the devices whose sessions can have changed, and
--- every session of them (delete+insert by device), from all their events:
---   * the devices of every delivery of a message that received a new delivery (a re-delivery can
---     replace the kept copy: the old copy's device loses the event);
---   * the devices holding a session of an affected user: a user of a new or replaced
---     server-side call, or a user seen on a changed device (a changed session can win or lose
---     the user's server-side calls, which may belong to a session on another device).
--- Server-side calls are matched again for every user seen on a recomputed device, against the
--- recomputed sessions and the stored sessions of other devices. A run that processes an erasure
+-- Incremental: a nightly run recomputes only the sessions that can have changed, each from its
+-- device's events (delete+insert by device, the device's earlier sessions copied as they are):
+--   * on a device that received a new delivery, or lost one (a re-delivery can replace the kept
+--     copy: the old copy's device loses the event), its stored session that holds or precedes the
+--     earliest such event and every later one. A session starts after a gap of more than the
+--     inactivity window, so the sessions before that point cannot change, and keep their numbers;
+--   * of every user seen in those sessions (before or after) or on a new or replaced delivery,
+--     the stored sessions that could hold one of the user's server-side calls from that user's
+--     earliest change on (a changed session can win or lose the user's server-side calls, which
+--     may belong to a session on another device), with every later session of their devices.
+-- A day's new events recompute the devices' last sessions and the new ones, not every session
+-- of every device active that day. Server-side calls are matched again for every user of a
+-- recomputed session, against the recomputed sessions and the stored sessions left as they are.
+-- Rows copied as they are keep their `_loaded_at`, so readers that look at what was recomputed
+-- (marts/metrics/web_sessions) see only the recomputed ones. A run that processes an erasure
 -- request rebuilds the model (its pre-hook empties it): erased events leave no new delivery.
 
 -- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_recompute_touched_only on nightly runs only)
@@ -48,6 +54,11 @@
 {%- do session_figures.update({events_of: figures}) %}
 {%- endfor %}
 {%- set only_changed = cdp_recompute_touched_only() %}
+{%- set beginning_of_time = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" %}
+{%- set session_columns = ['session_id', 'anonymous_id', 'session_number', 'user_id', 'started_at', 'ended_at',
+                           'device_ended_at', 'duration_seconds', 'events', 'page_views', 'landing_page',
+                           'campaign_source', 'campaign_medium', 'campaign_name', 'orders', 'has_order',
+                           'last_message_id', '_loaded_at'] %}
 
 with
 
@@ -62,7 +73,7 @@ events as {{ cdp_not_materialized() }} (
 
 deliveries as {{ cdp_not_materialized() }} (
 
-    select message_id, anonymous_id, user_id, _loaded_at from {{ ref('stg_web__events') }}
+    select message_id, anonymous_id, user_id, event_at, _loaded_at from {{ ref('stg_web__events') }}
 
 ),
 
@@ -74,38 +85,127 @@ new_messages as (
 ),
 
 -- every copy of those messages, old and new (joined, not `in`: DuckDB then hashes the few new
--- messages rather than every delivery)
+-- messages rather than every delivery); an event without a time is in no session
 touched_deliveries as (
 
-    select deliveries.anonymous_id, deliveries.user_id
+    select deliveries.anonymous_id, deliveries.user_id, deliveries.event_at
     from new_messages
     inner join deliveries on deliveries.message_id = new_messages.message_id
+    where deliveries.event_at is not null
 
 ),
 
+stored_sessions as {{ cdp_not_materialized() }} (
+
+    select * from {{ this }}
+
+),
+
+-- per changed device, the start of its stored session that holds or precedes the earliest
+-- change (the beginning of time when none does): its sessions are recomputed from there
 changed_devices as (
 
-    select distinct anonymous_id from touched_deliveries where anonymous_id is not null
+    select anonymous_id, min(event_at) as changed_from
+    from touched_deliveries
+    where anonymous_id is not null
+    group by anonymous_id
+
+),
+
+changed_device_cuts as (
+
+    select
+        changed_devices.anonymous_id,
+        coalesce(max(stored_sessions.started_at), {{ beginning_of_time }}) as recompute_from
+
+    from changed_devices
+    left join stored_sessions
+        on stored_sessions.anonymous_id = changed_devices.anonymous_id
+        and stored_sessions.started_at <= changed_devices.changed_from
+    group by changed_devices.anonymous_id
+
+),
+
+-- per affected user, the earliest time from which the user's server-side calls may join another
+-- session: a new or replaced delivery of the user, or the cut of a changed device the user was
+-- or is seen on from that cut
+user_changes as (
+
+    select user_id, event_at as changed_from
+    from touched_deliveries
+    where user_id is not null
+
+    union all
+
+    select events.user_id, changed_device_cuts.recompute_from
+    from events
+    inner join changed_device_cuts
+        on changed_device_cuts.anonymous_id = events.anonymous_id
+        and events.event_at >= changed_device_cuts.recompute_from
+    where events.user_id is not null
+
+    union all
+
+    select stored_sessions.user_id, changed_device_cuts.recompute_from
+    from stored_sessions
+    inner join changed_device_cuts
+        on changed_device_cuts.anonymous_id = stored_sessions.anonymous_id
+        and stored_sessions.started_at >= changed_device_cuts.recompute_from
+    where stored_sessions.user_id is not null
 
 ),
 
 affected_users as (
 
-    select user_id from touched_deliveries where user_id is not null
-    union
-    select user_id from events
-    where user_id is not null and anonymous_id in (select anonymous_id from changed_devices)
-    union
-    select user_id from {{ this }}
-    where user_id is not null and anonymous_id in (select anonymous_id from changed_devices)
+    select user_id, min(changed_from) as changed_from
+    from user_changes
+    group by user_id
 
 ),
 
+-- the affected users' stored sessions that could hold a server-side call made from then on
+-- (seen on the device within the inactivity window before it), recomputed with their devices'
+-- later sessions
+user_device_cuts as (
+
+    select stored_sessions.anonymous_id, min(stored_sessions.started_at) as recompute_from
+    from stored_sessions
+    inner join affected_users on affected_users.user_id = stored_sessions.user_id
+    where {{ dbt.datediff('stored_sessions.device_ended_at', 'affected_users.changed_from', 'millisecond') }} <= {{ inactivity_ms }}
+    group by stored_sessions.anonymous_id
+
+),
+
+device_cuts as (
+
+    select anonymous_id, min(recompute_from) as recompute_from
+    from (
+        select * from changed_device_cuts
+        union all
+        select * from user_device_cuts
+    ) as cuts
+    group by anonymous_id
+
+),
+
+-- each recomputed device's stored sessions before its cut, kept as they are
+kept_sessions as (
+
+    select stored_sessions.*
+    from stored_sessions
+    inner join device_cuts
+        on device_cuts.anonymous_id = stored_sessions.anonymous_id
+        and stored_sessions.started_at < device_cuts.recompute_from
+
+),
+
+-- where each recomputed device's numbering goes on
 recomputed_devices as (
 
-    select anonymous_id from changed_devices
-    union
-    select anonymous_id from {{ this }} where user_id in (select user_id from affected_users)
+    select device_cuts.anonymous_id, device_cuts.recompute_from, coalesce(max(kept_sessions.session_number), 0) as sessions_before
+    from device_cuts
+    left join kept_sessions on kept_sessions.anonymous_id = device_cuts.anonymous_id
+    group by device_cuts.anonymous_id, device_cuts.recompute_from
 
 ),
 
@@ -113,10 +213,16 @@ recomputed_devices as (
 
 device_events as {{ cdp_not_materialized() }} (
 
-    select * from events
-    where anonymous_id is not null
     {% if only_changed %}
-      and anonymous_id in (select anonymous_id from recomputed_devices)
+    select events.*, recomputed_devices.sessions_before
+    from events
+    inner join recomputed_devices
+        on recomputed_devices.anonymous_id = events.anonymous_id
+        and events.event_at >= recomputed_devices.recompute_from
+    {% else %}
+    select *, 0 as sessions_before
+    from events
+    where anonymous_id is not null
     {% endif %}
 
 ),
@@ -124,7 +230,7 @@ device_events as {{ cdp_not_materialized() }} (
 gaps as (
 
     select
-        message_id, anonymous_id, user_id, event_type, event_name, order_id, campaign_source, event_at,
+        message_id, anonymous_id, user_id, event_type, event_name, order_id, campaign_source, event_at, sessions_before,
         lag(event_at) over (partition by anonymous_id order by event_at, message_id) as previous_event_at,
         row_number() over (partition by anonymous_id order by event_at, message_id) as event_rank
 
@@ -150,7 +256,7 @@ numbered as (
 
     select
         *,
-        sum(is_session_start) over (
+        sessions_before + sum(is_session_start) over (
             partition by anonymous_id
             order by event_at, message_id
             rows between unbounded preceding and current row
@@ -182,7 +288,7 @@ device_sessions as (
 ),
 
 -- The sessions a server-side call can join: every session (on a nightly run: the recomputed ones
--- and the stored sessions of other devices, of the users seen on a recomputed device).
+-- and the stored sessions left as they are, of the users of a recomputed session).
 candidate_sessions as (
 
     select anonymous_id, session_number, started_at, device_ended_at, user_id, true as is_recomputed
@@ -192,21 +298,41 @@ candidate_sessions as (
     {% if only_changed %}
     union all
 
-    select anonymous_id, session_number, started_at, device_ended_at, user_id, false
-    from {{ this }}
-    where user_id in (select user_id from device_sessions)
-      and anonymous_id not in (select anonymous_id from recomputed_devices)
+    select stored_sessions.anonymous_id, stored_sessions.session_number, stored_sessions.started_at,
+           stored_sessions.device_ended_at, stored_sessions.user_id, false
+    from stored_sessions
+    left join recomputed_devices on recomputed_devices.anonymous_id = stored_sessions.anonymous_id
+    where stored_sessions.user_id in (select user_id from device_sessions)
+      and (recomputed_devices.anonymous_id is null or stored_sessions.started_at < recomputed_devices.recompute_from)
     {% endif %}
 
 ),
 
+{% if only_changed %}
+-- a server-side call can join only a session that had started by then
+recomputed_users as (
+
+    select user_id, min(started_at) as first_started_at
+    from device_sessions
+    where user_id is not null
+    group by user_id
+
+),
+
+{% endif %}
 server_events as {{ cdp_not_materialized() }} (
 
+    {% if only_changed %}
+    select events.*
+    from events
+    inner join recomputed_users
+        on recomputed_users.user_id = events.user_id
+        and events.event_at >= recomputed_users.first_started_at
+    where events.anonymous_id is null
+    {% else %}
     select * from events
     where anonymous_id is null
       and user_id is not null
-    {% if only_changed %}
-      and user_id in (select user_id from device_sessions)
     {% endif %}
 
 ),
@@ -344,7 +470,7 @@ picked_events as (
 
 ),
 
-final as (
+recomputed as (
 
     select
         {{ dbt.hash(dbt.concat([
@@ -375,6 +501,16 @@ final as (
     from aggregated
     left join picked_events as first_view on first_view.message_id = aggregated.first_view_message_id
     left join picked_events as first_campaign on first_campaign.message_id = aggregated.first_campaign_message_id
+
+),
+
+final as (
+
+    select * from recomputed
+    {%- if only_changed %}
+    union all
+    select {{ session_columns | join(', ') }} from kept_sessions
+    {%- endif %}
 
 )
 
