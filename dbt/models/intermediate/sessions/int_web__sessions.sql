@@ -21,7 +21,9 @@
 -- of every device active that day. Server-side calls are matched again for every user of a
 -- recomputed session, against the recomputed sessions and the stored sessions left as they are.
 -- Rows copied as they are keep their `_loaded_at`, so readers that look at what was recomputed
--- (marts/metrics/web_sessions) see only the recomputed ones. A run that processes an erasure
+-- (marts/metrics/web_sessions) see only the recomputed ones. A nightly run plans its joins as
+-- written (cdp_plan_joins_as_written): every join below puts the few rows it looks up (the new
+-- messages, the recomputed devices and users, the picked events) on its right, the side hashed. A run that processes an erasure
 -- request rebuilds the model (its pre-hook empties it): erased events leave no new delivery.
 
 -- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_recompute_touched_only on nightly runs only)
@@ -30,7 +32,8 @@
     materialized='incremental',
     unique_key='anonymous_id',
     incremental_strategy='delete+insert',
-    pre_hook="{{ cdp_rebuild_on_erasure() }}",
+    pre_hook=["{{ cdp_rebuild_on_erasure() }}", "{{ cdp_plan_joins_as_written() if cdp_recompute_touched_only() }}"],
+    post_hook="{{ cdp_plan_joins_freely() }}",
 ) }}
 
 {%- set inactivity_ms = var('web_session_inactivity_minutes') * 60 * 1000 %}
@@ -84,13 +87,12 @@ new_messages as (
 
 ),
 
--- every copy of those messages, old and new (joined, not `in`: DuckDB then hashes the few new
--- messages rather than every delivery); an event without a time is in no session
+-- every copy of those messages, old and new; an event without a time is in no session
 touched_deliveries as (
 
     select deliveries.anonymous_id, deliveries.user_id, deliveries.event_at
-    from new_messages
-    inner join deliveries on deliveries.message_id = new_messages.message_id
+    from deliveries
+    inner join new_messages on new_messages.message_id = deliveries.message_id
     where deliveries.event_at is not null
 
 ),
@@ -465,8 +467,8 @@ picked_events as (
 
     select events.message_id, events.page_path, events.event_name,
            events.campaign_source, events.campaign_medium, events.campaign_name
-    from picked_messages
-    inner join events on events.message_id = picked_messages.message_id
+    from events
+    inner join picked_messages on picked_messages.message_id = events.message_id
 
 ),
 
