@@ -11,8 +11,10 @@
 --
 -- Incremental: a nightly run regroups only the groups a new delivery touched: every event of the
 -- identifiers a re-delivered or new message carries now, and of the groups it was in before (a
--- replaced copy can leave its group, which may then be named after another event). A run that
--- processes an erasure request rebuilds the model (its pre-hook empties it).
+-- replaced copy can leave its group, which may then be named after another event). Of the
+-- regrouped events it writes only the rows that changed (the group's size and span are on the
+-- group's own row only), so the others keep their `_loaded_at`. A run that processes an erasure
+-- request rebuilds the model (its pre-hook empties it).
 
 -- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_recompute_touched_only on nightly runs only)
 
@@ -101,29 +103,30 @@ grouped as (
 final as (
 
     select
-        grouped.*,
+        grouped.message_id,
+        grouped.event_at,
+        grouped.group_key,
+        -- the group's size and span, on the group's own row only (the only one its readers take):
+        -- an old event of a group that only grew then has nothing new, and is not rewritten
+        case when grouped.group_key = grouped.message_id then grouped.group_events end as group_events,
+        case when grouped.group_key = grouped.message_id then grouped.group_last_event_at end as group_last_event_at,
         -- the newest load staged when the event's group was formed: a nightly run looks at what
-        -- came after. An old event regrouped under the same key, not the key itself, keeps its
-        -- stamp: its record and anchor are unchanged, only its group's size and span on the
-        -- key's row are new, so readers of rebuilt records (customer_records' candidates: a
-        -- year's events of every device active that day) skip it
-        {%- if only_changed %}
-        case
-            when held.group_key = grouped.group_key
-                and grouped.group_key <> grouped.message_id
-                and touched_messages.message_id is null
-                then held._loaded_at
-            else {{ cdp_newest_load(ref('stg_web__events')) }}
-        end as _loaded_at
-        {%- else %}
+        -- came after, and readers of rebuilt records (customer_records' candidates) at the rows
+        -- written since they last ran
         {{ cdp_newest_load(ref('stg_web__events')) }} as _loaded_at
-        {%- endif %}
 
     from grouped
     {%- if only_changed %}
+    -- only the rows that differ from the ones held: a new or re-delivered event, one whose group
+    -- is named after another event now, and each group's own row (a year's events of every
+    -- device active that day are regrouped, and nearly all keep their row)
     left join {{ this }} as held on held.message_id = grouped.message_id
     left join (select distinct message_id from touched_messages) as touched_messages
         on touched_messages.message_id = grouped.message_id
+    where held.message_id is null
+        or touched_messages.message_id is not null
+        or held.group_key <> grouped.group_key
+        or grouped.group_key = grouped.message_id
     {%- endif %}
 
 )
