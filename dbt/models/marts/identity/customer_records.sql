@@ -11,11 +11,12 @@
 -- Incremental: a nightly run rewrites the rows of the records whose customer changed since the
 -- last build (cdp_changed_records.sql): of the candidates (records rebuilt since, records on a node
 -- that changed customer or is new, records whose record node vanished; on day 366 of a year at
--- 100,000 people, 46,531 web events restamped by the event groups and the records of the nodes
--- that moved), those whose row differs from the one held (42,512 of 13.9 million). A run that processes an erasure request, or that finds
--- the registry remembering another run than this table's last build, rebuilds it from every
--- record. `_built_at` is when the build that wrote the row started: the release patches the
--- previous release's copy with the rows of builds it has not seen (publishing/release.py).
+-- 100,000 people, 46,531 web events the event groups rewrote and the records of the nodes that
+-- moved), those whose row differs from the one held (42,512 of 13.9 million). A run that
+-- processes an erasure request, or that finds the registry remembering another run than this
+-- table's last build, rebuilds it from every record. `_built_at` is when the build that wrote
+-- the row started: the release patches the previous release's copy with the rows of builds it
+-- has not seen (publishing/release.py).
 
 -- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_recompute_touched_only on nightly runs only)
 -- depends_on: {{ ref('int_crm__contacts_latest') }}, {{ ref('int_pos__transactions_deduplicated') }}  (cdp_changed_records.sql)
