@@ -41,6 +41,7 @@ RELEASE_MANIFEST = "release.json"
 #: previous release had not seen (45,000 of customer_records' 14 million rows on day 366 of a year
 #: at 100,000 people), masked in the analyst file.
 PATCHED_TABLES: dict[str, tuple[str, ...]] = {
+    "marts.customers": ("customer_id",),
     "marts.customer_records": ("source", "record_key"),
     "marts.customer_orders": ("order_key",),
     "marts.web_sessions": ("session_id",),
@@ -127,10 +128,10 @@ def _patch_table(
     conn: duckdb.DuckDBPyConnection, name: str, columns: list[str], seen_builds: list[str], *, mask: bool
 ) -> int | None:
     """Bring the copied table ``name`` up to the working database's (masked if asked): replace, by
-    key, the rows that builds not in ``seen_builds`` wrote. Its rows, or None (and the table
-    dropped) when more than half the rows are new (a table its model rebuilt: written anew is
-    faster), or when the result does not have the working table's row count, which a key the
-    model deleted would leave behind."""
+    key, the rows that builds not in ``seen_builds`` wrote, and delete the keys the working table
+    no longer has (a customer merged into another). Its rows, or None (and the table dropped)
+    when more than half the rows are new (a table its model rebuilt: written anew is faster), or
+    when the result still does not have the working table's row count."""
     key = PATCHED_TABLES[name]
     written = f"(select * from work.{name} where not list_contains(?, cast({BUILD_COLUMN} as varchar)))"
     new_rows = conn.execute(f"select count(*) from {written}", [seen_builds]).fetchall()[0][0]
@@ -140,7 +141,12 @@ def _patch_table(
         select = _select_list(name.split(".")[1], columns, mask)
         conn.execute(f"insert into {name} select {select} from {written}", [seen_builds]).fetchall()
         rows = conn.execute(f"select count(*) from {name}").fetchall()[0][0]
-        if rows == conn.execute(f"select count(*) from work.{name}").fetchall()[0][0]:
+        working_rows = conn.execute(f"select count(*) from work.{name}").fetchall()[0][0]
+        if rows != working_rows:  # only then: the anti-join reads every key of both tables
+            kept = " and ".join(f'{name}."{k}" = kept."{k}"' for k in key)
+            conn.execute(f"delete from {name} where not exists (select 1 from work.{name} as kept where {kept})").fetchall()
+            rows = conn.execute(f"select count(*) from {name}").fetchall()[0][0]
+        if rows == working_rows:
             return rows
     conn.execute(f"drop table {name}").fetchall()
     return None

@@ -268,9 +268,9 @@ def test_the_incremental_run_saw_what_it_must_handle(warehouses) -> None:
         ).fetchone()[0] == conn.execute(
             "select built_at from main.cdp_incremental_builds where model = 'customer_records'"
         ).fetchone()[0]
-        # ... and only the orders and sessions that changed: new calls, sales or sessions, or a
-        # record customer_records rewrote
-        for mart in ("customer_orders", "web_sessions"):
+        # ... and only the profiles, orders and sessions that changed: new calls, sales or
+        # sessions, a record customer_records rewrote, a customer that gained or lost a record
+        for mart in ("customers", "customer_orders", "web_sessions"):
             assert conn.execute(
                 f"""select count(*) filter (where m._built_at = b.built_at) between 1 and count(*) / 2
                     from marts.{mart} as m

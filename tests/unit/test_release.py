@@ -13,7 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.publishing import release
 from dagster_project.publishing.release import MAX_PATCHES_IN_A_ROW, RELEASE_MANIFEST, PatchBase, _build_warehouses, _patch_base
+
+copy_table = release._copy_table
 
 
 @pytest.fixture
@@ -89,11 +92,10 @@ def _release_into(directory: Path, work_database: Path, base: PatchBase | None =
     return directory, _build_warehouses(work_database, directory / "cdp.duckdb", directory / "cdp_pii.duckdb", "1GB", base)
 
 
-def test_a_patched_release_holds_what_a_whole_one_does(work_database: Path, tmp_path: Path) -> None:
+def test_a_patched_release_holds_what_a_whole_one_does(work_database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """customer_records' model rewrites only changed rows, each stamped with its build: the next
     release copies the previous analyst file and replaces just the rows of builds it has not seen.
-    A key the model deleted would survive the patch: the row count shows it, and the table is
-    written whole instead."""
+    A key the model deleted (a customer merged into another) is deleted from the copy too."""
     columns = "source, record_key, customer_id"
     with duckdb.connect(str(work_database)) as conn:
         conn.execute(
@@ -132,11 +134,14 @@ def test_a_patched_release_holds_what_a_whole_one_does(work_database: Path, tmp_
                    on a.session_id = w.session_id and a.anonymous_id_sha256 = sha256(w.anonymous_id) and a.events = w.events"""
         ).fetchall()[0][0] == 1000
 
-    with duckdb.connect(str(work_database)) as conn:  # a key deleted: the patch cannot remove it
+    with duckdb.connect(str(work_database)) as conn:  # a key deleted: the patch deletes it too
         conn.execute("delete from marts.customer_records where record_key = 'm4999'")
         conn.execute("update marts.customer_records set _built_at = timestamp '2026-01-03 01:00:00' where record_key = 't0'")
+    written_whole = []
+    monkeypatch.setattr(release, "_copy_table", lambda conn, schema, table, *args, **kwargs: written_whole.append(table) or copy_table(conn, schema, table, *args, **kwargs))
     third, (rows, _, _) = _release_into(tmp_path / "third", work_database, PatchBase(second / "cdp.duckdb", second / "cdp_pii.duckdb", builds, 1))
     assert rows["marts.customer_records"] == 5009
+    assert "customer_records" not in written_whole and "customer_orders" in written_whole
     assert _differences(work_database, third / "cdp.duckdb", "marts.customer_records", columns) == 0
 
 
