@@ -37,7 +37,7 @@ LAST_CRM_EXPORT = "contacts_2026-01-21.csv"
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts", "segments", "activation")
 #: per-load and per-run bookkeeping: the two runs load the same files under different load ids, at
 #: different times, in runs with different ids (membership `since` and id changes are stamped with them)
-BOOKKEEPING_COLUMNS = {"_load_id", "_loaded_at", "run_id", "changed_at", "since", "_built_at"}
+BOOKKEEPING_COLUMNS = {"_load_id", "_loaded_at", "run_id", "changed_at", "since", "_built_at", "_previous_customer_id"}
 
 
 def _run(landing: Path, warehouse: Path, *extra: str) -> None:
@@ -322,10 +322,10 @@ def test_an_incremental_model_whose_columns_changed_stops_the_run_until_a_full_r
 
 
 def _customer_records(warehouse: Path) -> tuple[set[tuple], dict[object, int], object]:
-    """customer_records' rows (without when they were written), rows per build that wrote them,
-    and when its last build started."""
+    """customer_records' rows (without when they were written and the customer they replaced),
+    rows per build that wrote them, and when its last build started."""
     with duckdb.connect(str(work_database_of(warehouse)), read_only=True) as conn:
-        rows = set(conn.execute("select * exclude (_built_at) from marts.customer_records").fetchall())
+        rows = set(conn.execute("select * exclude (_built_at, _previous_customer_id) from marts.customer_records").fetchall())
         per_build = dict(conn.execute("select _built_at, count(*) from marts.customer_records group by all").fetchall())
         last_build = conn.execute(
             "select built_at from main.cdp_incremental_builds where model = 'customer_records'"
@@ -346,6 +346,8 @@ def test_customer_records_is_rebuilt_when_the_registry_remembers_another_run(war
     _run(SAMPLE_LANDING_DIR, warehouse)
     quiet_rows, quiet_builds, quiet_build = _customer_records(warehouse)
     assert quiet_rows == rows and quiet_build not in quiet_builds
+    with duckdb.connect(str(work_database_of(warehouse)), read_only=True) as conn:  # nor any profile
+        assert conn.execute("select count(*) from marts.customers where _built_at = ?", [quiet_build]).fetchone()[0] == 0
 
     with duckdb.connect(str(work_database_of(warehouse))) as conn:
         conn.execute("update main.cdp_incremental_builds set run_id = 'another-run' where model = 'customer_records'")

@@ -139,22 +139,33 @@
     )
 {%- endmacro %}
 
+{#- (source, record_key) of the records rebuilt since a build that saw loads up to
+    `previous_load`: their content (a CRM contact's new version, a re-delivered web event's
+    traits) may have changed, whether or not their customer did. -#}
+{% macro cdp_records_rebuilt_since(previous_load) -%}
+    {%- set since = "cast('" ~ previous_load ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+    {%- for source, (relation, key) in cdp_record_sources().items() %}
+    select '{{ source }}' as source, {{ key }} as record_key
+    from {{ relation }}
+    where _loaded_at > {{ since }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- (source, record_key) of every record whose customer may have changed since the model's last
     build (see above); `previous_load` is the newest load that build saw. -#}
 {% macro cdp_changed_record_candidates(previous_load) -%}
-    {%- set since = "cast('" ~ previous_load ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
     {%- set moved_nodes -%}
         select node_key from {{ ref('int_identity__customer_assignment') }}
         where previous_customer_id is null or previous_customer_id <> customer_id
     {%- endset %}
 
     -- records rebuilt since
-    {%- for source, (relation, key) in cdp_record_sources().items() %}
-    select '{{ source }}' as source, {{ key }} as record_key
-    from {{ relation }}
-    where _loaded_at > {{ since }}
+    {{ cdp_records_rebuilt_since(previous_load) }}
+
     union
-    {%- endfor %}
 
     -- records anchored on a node that changed customer or is new: a CRM contact, a till sale, or
     -- a web event that is its own record node, directly

@@ -2,6 +2,9 @@
 -- The registry's memory for the next run: which customer id every node of the graph has now.
 -- Written after this run's changes were logged, since the log compares against the old state.
 -- depends_on: {{ ref('customer_id_changes') }}
+-- Written after the marts that compare the graph with the registry's memory of the previous run
+-- (customer_records' vanished record nodes, customers' vanished nodes) have read it:
+-- depends_on: {{ ref('customers') }}
 
 select
     node_key,

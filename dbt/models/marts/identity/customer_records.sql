@@ -12,7 +12,8 @@
 -- last build (cdp_changed_records.sql): of the candidates (records rebuilt since, records on a node
 -- that changed customer or is new, records whose record node vanished; on day 366 of a year at
 -- 100,000 people, 46,531 web events the event groups rewrote and the records of the nodes that
--- moved), those whose row differs from the one held (42,512 of 13.9 million). A run that
+-- moved), those whose row differs from the one held or whose record was rebuilt (TODO of 13.9
+-- million; a row keeps the customer it replaced in `_previous_customer_id`). A run that
 -- processes an erasure request, or that finds the registry remembering another run than this
 -- table's last build, rebuilds it from every record. `_built_at` is when the build that wrote
 -- the row started: the release patches the previous release's copy with the rows of builds it
@@ -41,6 +42,12 @@ candidates as (
 
 ),
 
+rebuilt as (
+
+    {{ cdp_records_rebuilt_since(last_build[1]) }}
+
+),
+
 {% endif %}
 record_anchors as (
 
@@ -62,16 +69,23 @@ final as (
         assignment.customer_id,
         record_anchors.observed_at,
         record_anchors.is_record_node as has_no_usable_identifier,
-        {{ cdp_build_time() }} as _built_at
+        {{ cdp_build_time() }} as _built_at,
+        -- the customer the row replaced says: the one that lost the record (marts.customers)
+        {{ 'held.customer_id' if changed_only else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as _previous_customer_id
 
     from record_anchors
     inner join assignment on assignment.node_key = record_anchors.anchor_node_key
     {%- if changed_only %}
-    -- only the candidates whose row differs from the one held
+    -- only the candidates whose row differs from the one held, or whose record was rebuilt (its
+    -- content may have changed: marts.customers reads the rows written since it was built)
     left join {{ this }} as held
         on held.source = record_anchors.source
         and held.record_key = record_anchors.record_key
+    left join rebuilt
+        on rebuilt.source = record_anchors.source
+        and rebuilt.record_key = record_anchors.record_key
     where held.record_key is null
+        or rebuilt.record_key is not null
         or held.customer_id <> assignment.customer_id
         or held.has_no_usable_identifier <> record_anchors.is_record_node
         or held.observed_at is distinct from record_anchors.observed_at

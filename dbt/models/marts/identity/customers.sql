@@ -9,14 +9,13 @@
 -- Incremental: a nightly run rewrites the profiles of the customers that may have changed since
 -- the last build (`touched`), not all of them. A profile is a function of the customer's records
 -- (which, their content and when seen), the nodes the graph gives the customer, its usable
--- identifiers and its consent; since the last build those change only for
---   * the customers of the records that may have changed (cdp_changed_records.sql: rebuilt, or
---     anchored on a node that is new or moved);
+-- identifiers and its consent; since the last build these change only for
+--   * the customers of the rows customer_records wrote since (a record new, moved, seen at
+--     another time or rebuilt), and the customers those rows replaced (`_previous_customer_id`);
 --   * the old and new customers of a node that moved or is new (the assignment compares every
---     node with the registry's memory of the run that built this table);
---   * the customers whose record counts, first or last time seen, identifier count or consent
---     differ from the row held: one aggregate of every record and node, where a customer lost a
---     record or a node (an identifier now excluded) without a candidate of its own;
+--     node with the registry's memory of the run that built this table), and the customer of a
+--     node that is gone (an identifier now excluded; the registry is rewritten after this model);
+--   * the customers whose consent differs from the row held;
 -- and the profiles of customers that are gone (merged into another) are deleted (a pre-hook).
 -- On day 366 of a year at 100,000 people that is TODO of 1.44 million profiles. A run that
 -- processes an erasure request, or that finds the registry remembering another run than this
@@ -24,7 +23,6 @@
 -- rows of builds it has not seen (publishing/release.py).
 
 -- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_recompute_touched_only on nightly runs only)
--- depends_on: {{ ref('int_identity__record_nodes') }}, {{ ref('int_identity__web_event_groups') }}  (cdp_changed_records.sql)
 
 {%- set last_build = cdp_build_to_update(same_registry_run=true) %}
 {%- set changed_only = last_build is not none %}
@@ -35,7 +33,7 @@
     unique_key='customer_id',
     pre_hook=[
         "{{ cdp_empty_unless_updating(same_registry_run=true) }}",
-        "{{ cdp_forget_vanished_rows('customer_id', ref('customer_records')) }}",
+        "{{ cdp_forget_vanished_rows('customer_id', ref('int_identity__customer_assignment')) }}",
         "{% if cdp_build_to_update(same_registry_run=true) is not none %}{{ cdp_plan_joins_as_written() }}{% endif %}",
     ],
     post_hook=[
@@ -53,52 +51,19 @@ all_records as {{ cdp_not_materialized() }} (
 
 ),
 
-assignment as (
+assignment as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('int_identity__customer_assignment') }}
 
 ),
 
 -- per channel: the latest statement across sources (marts/metrics/customer_consent.sql)
-consent as (
+consent as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('customer_consent') }}
 
 ),
-
-activity as (
-
-    select
-        customer_id,
-        min(observed_at) as first_seen_at,
-        max(observed_at) as last_seen_at,
-        count(case when source = 'crm' then 1 end) as crm_contacts,
-        count(case when source = 'web' then 1 end) as web_events,
-        count(case when source = 'pos' then 1 end) as pos_transactions
-
-    from all_records
-    group by customer_id
-
-),
-
-graph as (
-
-    select
-        customer_id,
-        count(case when node_key not like 'record:%' then 1 end) as identifiers,
-        max(case when split_part(node_key, ':', 1) in ('crm_contact_id', 'email', 'phone', 'loyalty_id', 'user_id') then 1 else 0 end) = 1 as is_known
-
-    from assignment
-    group by customer_id
-
-),
 {%- if changed_only %}
-
-candidates as (
-
-    {{ cdp_changed_record_candidates(last_build[1]) }}
-
-),
 
 held as {{ cdp_not_materialized() }} (
 
@@ -108,11 +73,14 @@ held as {{ cdp_not_materialized() }} (
 
 touched as (
 
-    select all_records.customer_id
-    from all_records
-    inner join candidates
-        on candidates.source = all_records.source
-        and candidates.record_key = all_records.record_key
+    select customer_id from all_records
+    where _built_at > cast('{{ last_build[3] }}' as {{ dbt.type_timestamp() }})
+
+    union
+
+    select _previous_customer_id from all_records
+    where _built_at > cast('{{ last_build[3] }}' as {{ dbt.type_timestamp() }})
+        and _previous_customer_id is not null
 
     union
 
@@ -126,18 +94,10 @@ touched as (
 
     union
 
-    select activity.customer_id
-    from activity
-    inner join graph on graph.customer_id = activity.customer_id
-    left join held on held.customer_id = activity.customer_id
-    where held.customer_id is null
-        or held.crm_contacts <> activity.crm_contacts
-        or held.web_events <> activity.web_events
-        or held.pos_transactions <> activity.pos_transactions
-        or held.first_seen_at is distinct from activity.first_seen_at
-        or held.last_seen_at is distinct from activity.last_seen_at
-        or held.identifiers <> graph.identifiers
-        or held.is_known <> graph.is_known
+    select previous.customer_id
+    from {{ cdp_registry_table('customer_id_assignments') }} as previous
+    left join assignment on assignment.node_key = previous.node_key
+    where assignment.node_key is null
 
     union
 
@@ -154,14 +114,24 @@ touched as (
 ),
 {%- endif %}
 
--- the records whose values the profiles below are made of: every record, or the touched
--- customers' (joined on the right below: the few rows each lookup hashes, cdp_join_planning.sql)
+-- the records, nodes and usable identifiers the profiles are made of: all, or the touched
+-- customers' (joined on the right: the few rows each lookup hashes, cdp_join_planning.sql)
 records as {% if not changed_only %}{{ cdp_not_materialized() }}{% endif %} (
 
     select all_records.*
     from all_records
     {%- if changed_only %}
     inner join touched on touched.customer_id = all_records.customer_id
+    {%- endif %}
+
+),
+
+nodes as (
+
+    select assignment.*
+    from assignment
+    {%- if changed_only %}
+    inner join touched on touched.customer_id = assignment.customer_id
     {%- endif %}
 
 ),
@@ -287,6 +257,33 @@ golden as (
 
 ),
 
+activity as (
+
+    select
+        customer_id,
+        min(observed_at) as first_seen_at,
+        max(observed_at) as last_seen_at,
+        count(case when source = 'crm' then 1 end) as crm_contacts,
+        count(case when source = 'web' then 1 end) as web_events,
+        count(case when source = 'pos' then 1 end) as pos_transactions
+
+    from records
+    group by customer_id
+
+),
+
+graph as (
+
+    select
+        customer_id,
+        count(case when node_key not like 'record:%' then 1 end) as identifiers,
+        max(case when split_part(node_key, ':', 1) in ('crm_contact_id', 'email', 'phone', 'loyalty_id', 'user_id') then 1 else 0 end) = 1 as is_known
+
+    from nodes
+    group by customer_id
+
+),
+
 final as (
 
     select
@@ -322,9 +319,6 @@ final as (
 
     from activity
     inner join graph on graph.customer_id = activity.customer_id
-    {%- if changed_only %}
-    inner join touched on touched.customer_id = activity.customer_id
-    {%- endif %}
     left join golden on golden.customer_id = activity.customer_id
     left join consent on consent.customer_id = activity.customer_id
 
