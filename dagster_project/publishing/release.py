@@ -42,6 +42,7 @@ RELEASE_MANIFEST = "release.json"
 #: at 100,000 people), masked in the analyst file.
 PATCHED_TABLES: dict[str, tuple[str, ...]] = {
     "marts.customers": ("customer_id",),
+    "marts.customer_consent": ("customer_id",),
     "marts.customer_records": ("source", "record_key"),
     "marts.customer_orders": ("order_key",),
     "marts.web_sessions": ("session_id",),

@@ -37,7 +37,7 @@ LAST_CRM_EXPORT = "contacts_2026-01-21.csv"
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts", "segments", "activation")
 #: per-load and per-run bookkeeping: the two runs load the same files under different load ids, at
 #: different times, in runs with different ids (membership `since` and id changes are stamped with them)
-BOOKKEEPING_COLUMNS = {"_load_id", "_loaded_at", "run_id", "changed_at", "since", "_built_at", "_previous_customer_id"}
+BOOKKEEPING_COLUMNS = {"_load_id", "_loaded_at", "run_id", "changed_at", "since", "_built_at", "_previous_customer_id", "_as_of_at"}
 
 
 def _run(landing: Path, warehouse: Path, *extra: str) -> None:
@@ -270,7 +270,7 @@ def test_the_incremental_run_saw_what_it_must_handle(warehouses) -> None:
         ).fetchone()[0]
         # ... and only the profiles, orders and sessions that changed: new calls, sales or
         # sessions, a record customer_records rewrote, a customer that gained or lost a record
-        for mart in ("customers", "customer_orders", "web_sessions"):
+        for mart in ("customers", "customer_consent", "customer_orders", "web_sessions"):
             assert conn.execute(
                 f"""select count(*) filter (where m._built_at = b.built_at) between 1 and count(*) / 2
                     from marts.{mart} as m
@@ -346,8 +346,9 @@ def test_customer_records_is_rebuilt_when_the_registry_remembers_another_run(war
     _run(SAMPLE_LANDING_DIR, warehouse)
     quiet_rows, quiet_builds, quiet_build = _customer_records(warehouse)
     assert quiet_rows == rows and quiet_build not in quiet_builds
-    with duckdb.connect(str(work_database_of(warehouse)), read_only=True) as conn:  # nor any profile
-        assert conn.execute("select count(*) from marts.customers where _built_at = ?", [quiet_build]).fetchone()[0] == 0
+    with duckdb.connect(str(work_database_of(warehouse)), read_only=True) as conn:  # nor any profile or consent
+        for mart in ("customers", "customer_consent"):
+            assert conn.execute(f"select count(*) from marts.{mart} where _built_at = ?", [quiet_build]).fetchone()[0] == 0, mart
 
     with duckdb.connect(str(work_database_of(warehouse))) as conn:
         conn.execute("update main.cdp_incremental_builds set run_id = 'another-run' where model = 'customer_records'")

@@ -15,7 +15,7 @@
 --   * the old and new customers of a node that moved or is new (the assignment compares every
 --     node with the registry's memory of the run that built this table), and the customer of a
 --     node that is gone (an identifier now excluded; the registry is rewritten after this model);
---   * the customers whose consent differs from the row held;
+--   * the customers whose consent customer_consent rewrote since;
 -- and the profiles of customers that are gone (merged into another) are deleted (a pre-hook).
 -- On day 366 of a year at 100,000 people that is TODO of 1.44 million profiles. A run that
 -- processes an erasure request, or that finds the registry remembering another run than this
@@ -65,12 +65,6 @@ consent as {{ cdp_not_materialized() }} (
 ),
 {%- if changed_only %}
 
-held as {{ cdp_not_materialized() }} (
-
-    select * from {{ this }}
-
-),
-
 touched as (
 
     select customer_id from all_records
@@ -101,15 +95,9 @@ touched as (
 
     union
 
-    select consent.customer_id
-    from consent
-    inner join held on held.customer_id = consent.customer_id
-    where
-        {%- for channel in ['email', 'sms', 'ads'] %}
-        {%- for column in [channel ~ '_consent', channel ~ '_consent_source', channel ~ '_consent_at'] %}
-        held.{{ column }} is distinct from consent.{{ column }}{{ ' or' if not loop.last }}
-        {%- endfor %}{{ ' or' if not loop.last }}
-        {%- endfor %}
+    -- consent rewritten since (marts/metrics/customer_consent.sql)
+    select customer_id from consent
+    where _built_at > cast('{{ last_build[3] }}' as {{ dbt.type_timestamp() }})
 
 ),
 {%- endif %}

@@ -6,6 +6,40 @@
 --        advertising category gives ads); see docs/data_contracts.md.
 -- No statement = not consented (false), with a null source and time.
 
+-- Incremental: a nightly run rewrites the consent of the customers whose statements may have
+-- changed since the last build: the customers of the rows customer_records wrote since (a record
+-- new, moved, seen at another time or rebuilt) and those these rows replaced
+-- (`_previous_customer_id`), and the customers of the statements the moved as-of time lets in
+-- in: stated after the as-of time of the last build (`_as_of_at`, the newest on any row) and up to
+-- this one. An as-of time earlier than the last build's (var metrics_as_of set back) rewrites
+-- every row. The rows of customers that are gone are deleted (a pre-hook). A run that processes
+-- an erasure request, or that finds the registry remembering another run than this table's last
+-- build, rebuilds every row.
+
+-- depends_on: {{ ref('suppressed_identifiers') }}  (read by cdp_recompute_touched_only on nightly runs only)
+
+{%- set last_build = cdp_build_to_update(same_registry_run=true) %}
+{%- set changed_only = last_build is not none %}
+{%- if changed_only %}
+{%- set as_of_moved_on = run_query(
+    "select (select max(_as_of_at) from " ~ this ~ ") <= (select as_of_at from " ~ ref('metrics_as_of') ~ ")"
+).columns[0].values()[0] %}
+{%- endif %}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='customer_id',
+    pre_hook=[
+        "{{ cdp_empty_unless_updating(same_registry_run=true) }}",
+        "{{ cdp_forget_vanished_rows('customer_id', ref('int_identity__customer_assignment')) }}",
+    ],
+    post_hook=[
+        "{{ cdp_forget_incremental_build() }}",
+        "{{ cdp_record_incremental_build(cdp_record_sources().values() | map('first') | list) }}",
+    ],
+) }}
+
 {%- set channels = ['email', 'sms', 'ads'] %}
 
 with
@@ -16,14 +50,7 @@ as_of as (
 
 ),
 
--- every customer has at least one record (marts.customers joins this table, so it cannot be read here)
-customers as (
-
-    select distinct customer_id from {{ ref('customer_records') }}
-
-),
-
-customer_records as (
+all_records as {{ cdp_not_materialized() }} (
 
     select * from {{ ref('customer_records') }}
 
@@ -100,6 +127,64 @@ web_statements as (
 
 ),
 
+all_statements as (
+
+    select * from crm_statements
+    union all
+    select * from web_statements
+
+),
+{%- if changed_only %}
+
+touched as (
+    {%- if not as_of_moved_on %}
+
+    select customer_id from all_records
+    {%- else %}
+
+    select customer_id from all_records
+    where _built_at > cast('{{ last_build[3] }}' as {{ dbt.type_timestamp() }})
+
+    union
+
+    select _previous_customer_id from all_records
+    where _built_at > cast('{{ last_build[3] }}' as {{ dbt.type_timestamp() }})
+        and _previous_customer_id is not null
+
+    union
+
+    -- statements made after the last build's as-of time and up to this one's
+    select all_records.customer_id
+    from all_records
+    inner join all_statements
+        on all_statements.source = all_records.source
+        and all_statements.record_key = all_records.record_key
+    cross join as_of
+    where all_statements.stated_at > (select max(_as_of_at) from {{ this }})
+        and all_statements.stated_at <= as_of.as_of_at
+    {%- endif %}
+
+),
+{%- endif %}
+
+-- the customers (every customer has at least one record: marts.customers joins this table, so it
+-- cannot be read here) and their records: all, or the touched customers'
+customer_records as {% if not changed_only %}{{ cdp_not_materialized() }}{% endif %} (
+
+    select all_records.*
+    from all_records
+    {%- if changed_only %}
+    inner join touched on touched.customer_id = all_records.customer_id
+    {%- endif %}
+
+),
+
+customers as (
+
+    select distinct customer_id from customer_records
+
+),
+
 statements as (
 
     select
@@ -110,11 +195,7 @@ statements as (
         all_statements.record_key,
         all_statements.stated_at
 
-    from (
-        select * from crm_statements
-        union all
-        select * from web_statements
-    ) as all_statements
+    from all_statements
     inner join customer_records
         on customer_records.source = all_statements.source
         and customer_records.record_key = all_statements.record_key
@@ -156,7 +237,9 @@ final as (
         {{ channel }}.stated_at as {{ channel }}_consent_at,
         {{ channel }}.record_key as {{ channel }}_consent_record_key,
         {%- endfor %}
-        as_of.as_of_at
+        -- bookkeeping, not published: the as-of time this row was computed at, and when
+        as_of.as_of_at as _as_of_at,
+        {{ cdp_build_time() }} as _built_at
 
     from customers
     cross join as_of
