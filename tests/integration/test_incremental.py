@@ -112,6 +112,23 @@ def _add_later_session_on_another_device(landing: Path, night: str) -> None:
     )
 
 
+#: A CRM contact whose only version states consent at a time after the first night's newest activity.
+AHEAD_CONTACT = "C-AHEAD-1"
+
+
+def _add_consent_stated_ahead(landing: Path, night: str, stated_on: str) -> None:
+    """A CRM contact landed tonight whose opt-in is dated later than tonight's newest web or till
+    activity (the as-of time; the sample's last till sales of the 29th are past midnight UTC):
+    left out tonight, it counts once the as-of time has passed it, on a night that brings nothing
+    else of its customer."""
+    (landing / "crm" / f"contacts_{night}_ahead.csv").write_text(
+        "contact_id,first_name,last_name,email,phone,street,city,postal_code,country,birth_date,loyalty_id,"
+        "email_opt_in,sms_opt_in,created_at,updated_at\n"
+        f"{AHEAD_CONTACT},Zyxqa,Aheadcase,zyxqa.aheadcase@example.com,,,,,,,,true,0,"
+        f"2026-01-01T00:00:00+00:00,{stated_on}T12:00:00+00:00\n"
+    )
+
+
 def _web_emails(landing: Path) -> set[str]:
     """The e-mails the identify calls of the landed web events carry, trimmed and lower-cased (the
     sample's malformed lines, which the extract rejects, are skipped)."""
@@ -188,6 +205,7 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     _release(landing, root / "held_back" / first_night)
     _add_late_deliveries(landing, first_night)
     _add_server_call(landing, first_night)
+    _add_consent_stated_ahead(landing, first_night, stated_on=second_night)
     erased_email = _add_erasure_request(landing, first_night)
     _run(landing, incremental)
     _run(landing, rebuilt, "--full-refresh")
@@ -276,6 +294,13 @@ def test_the_incremental_run_saw_what_it_must_handle(warehouses) -> None:
                     from marts.{mart} as m
                     cross join (select built_at from main.cdp_incremental_builds where model = '{mart}') as b"""
             ).fetchone()[0], mart
+        # the consent stated ahead of the first night's as-of time counts after the second night
+        assert conn.execute(
+            """select consent.email_consent from marts.customer_consent as consent
+               inner join marts.customer_records as records using (customer_id)
+               where records.source = 'crm' and records.record_key = ?""",
+            [AHEAD_CONTACT],
+        ).fetchone()[0] is True
         # the event re-delivered from another device moved to that device's sessions
         message_id, _old_device, new_device = warehouses["moved"]
         assert conn.execute(
