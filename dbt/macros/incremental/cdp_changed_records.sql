@@ -110,6 +110,30 @@
     where _built_at > cast('{{ built_at }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
+{#- customer_id of the customers whose records customer_records rewrote after `built_at` (a
+    mart's last build, as text), and of the customers the rewritten rows replaced: the customers
+    that gained, lost or changed a record since (marts.customers, customer_consent). -#}
+{% macro cdp_customers_of_records_rewritten_since(built_at) -%}
+    {%- set since = "cast('" ~ built_at ~ "' as " ~ dbt.type_timestamp() ~ ")" -%}
+    select customer_id from {{ ref('customer_records') }}
+    where _built_at > {{ since }}
+    union
+    select _previous_customer_id from {{ ref('customer_records') }}
+    where _built_at > {{ since }}
+        and _previous_customer_id is not null
+{%- endmacro %}
+
+{#- The rows of `relation` (with a customer_id) that a mart updated per changed customer reads: the
+    touched customers' (its CTE `touched`, joined on the right: the few rows the lookup hashes), or
+    every row when it is built from every row. -#}
+{% macro cdp_rows_of_touched_customers(relation, changed_only) -%}
+    select {{ relation }}.*
+    from {{ relation }}
+    {%- if changed_only %}
+    inner join touched on touched.customer_id = {{ relation }}.customer_id
+    {%- endif %}
+{%- endmacro %}
+
 {#- Pre-hook of a mart updated per changed row: on a run that updates only changed rows, delete
     the rows whose `key` its source `relation` no longer has (the source rebuilt them under
     another key, or dropped them). -#}

@@ -142,14 +142,7 @@ touched as (
     select customer_id from all_records
     {%- else %}
 
-    select customer_id from all_records
-    where _built_at > cast('{{ last_build[3] }}' as {{ dbt.type_timestamp() }})
-
-    union
-
-    select _previous_customer_id from all_records
-    where _built_at > cast('{{ last_build[3] }}' as {{ dbt.type_timestamp() }})
-        and _previous_customer_id is not null
+    {{ cdp_customers_of_records_rewritten_since(last_build[3]) }}
 
     union
 
@@ -171,11 +164,7 @@ touched as (
 -- cannot be read here) and their records: all, or the touched customers'
 customer_records as {% if not changed_only %}{{ cdp_not_materialized() }}{% endif %} (
 
-    select all_records.*
-    from all_records
-    {%- if changed_only %}
-    inner join touched on touched.customer_id = all_records.customer_id
-    {%- endif %}
+    {{ cdp_rows_of_touched_customers('all_records', changed_only) }}
 
 ),
 
