@@ -124,8 +124,7 @@
 {%- endmacro %}
 
 {#- The rows of `relation` (with a customer_id) that a mart updated per changed customer reads: the
-    touched customers' (its CTE `touched`, joined on the right: the few rows the lookup hashes), or
-    every row when it is built from every row. -#}
+    touched customers' (its CTE `touched`), or every row when it is built from every row. -#}
 {% macro cdp_rows_of_touched_customers(relation, changed_only) -%}
     select {{ relation }}.*
     from {{ relation }}
