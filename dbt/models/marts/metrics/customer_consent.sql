@@ -9,9 +9,9 @@
 -- Incremental: a nightly run rewrites the consent of the customers whose statements may have
 -- changed since the last build: the customers of the rows customer_records wrote since (a record
 -- new, moved, seen at another time or rebuilt) and those these rows replaced
--- (`_previous_customer_id`), and the customers of the statements the moved as-of time lets in
--- in: stated after the as-of time of the last build (`_as_of_at`, the newest on any row) and up to
--- this one. An as-of time earlier than the last build's (var metrics_as_of set back) rewrites
+-- (`_previous_customer_id`), and the customers of the statements the moved as-of time lets in:
+-- stated after the as-of time of the last build (`_as_of_at`, the newest on any row, read once
+-- when the model is rendered) and up to this one. An as-of time earlier than the last build's (var metrics_as_of set back) rewrites
 -- every row. The rows of customers that are gone are deleted (a pre-hook). A run that processes
 -- an erasure request, or that finds the registry remembering another run than this table's last
 -- build, rebuilds every row.
@@ -21,9 +21,11 @@
 {%- set last_build = cdp_build_to_update(same_registry_run=true) %}
 {%- set changed_only = last_build is not none %}
 {%- if changed_only %}
-{%- set as_of_moved_on = run_query(
-    "select (select max(_as_of_at) from " ~ this ~ ") <= (select as_of_at from " ~ ref('metrics_as_of') ~ ")"
-).columns[0].values()[0] %}
+{%- set as_of_times = run_query(
+    "select (select max(_as_of_at) from " ~ this ~ "), (select as_of_at from " ~ ref('metrics_as_of') ~ ")"
+).rows[0] %}
+{%- set held_as_of = as_of_times[0] %}
+{%- set as_of_moved_on = held_as_of is not none and as_of_times[1] is not none and held_as_of <= as_of_times[1] %}
 {%- endif %}
 
 {{ config(
@@ -153,7 +155,7 @@ touched as (
         on all_statements.source = all_records.source
         and all_statements.record_key = all_records.record_key
     cross join as_of
-    where all_statements.stated_at > (select max(_as_of_at) from {{ this }})
+    where all_statements.stated_at > cast('{{ held_as_of }}' as {{ dbt.type_timestamp() }})
         and all_statements.stated_at <= as_of.as_of_at
     {%- endif %}
 
